@@ -1,0 +1,11 @@
+"""Every `flask --app wsgi …` command group, registered in one place."""
+
+from flask import Flask
+
+from app.accounts.cli import users_cli
+from app.demo import demo_cli
+
+
+def register(app: Flask) -> None:
+    for blueprint in [users_cli, demo_cli]:
+        app.register_blueprint(blueprint)

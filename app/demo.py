@@ -1,0 +1,107 @@
+"""`flask demo load`: a small, believable community to try Compagnon with.
+
+Idempotent: running it again updates the same rows. Each domain adds its own
+demo data to DEMO_STEPS.
+"""
+
+import click
+from flask import Blueprint
+from sqlalchemy import select
+
+from app.accounts import services as accounts
+from app.accounts.models import (
+    ADMIN_LABEL,
+    Invitation,
+    Organisation,
+    OrganisationKind,
+    Role,
+    User,
+    utcnow,
+)
+from app.extensions import db
+
+demo_cli = Blueprint("demo", __name__, cli_group="demo")
+
+PASSWORD = "demo-compagnon-2026"  # noqa: S105  (published in the README on purpose)
+
+ORGANISATIONS = [
+    ("Département", OrganisationKind.DEPARTEMENT, None, "Nantes"),
+    ("EHPAD Les Tilleuls", OrganisationKind.EMPLOYER, "ehpad", "Saint-Nazaire"),
+    ("Aide à domicile Loire Services", OrganisationKind.EMPLOYER, "domicile", "Savenay"),
+    ("Mission Locale de l'Estuaire", OrganisationKind.SUPPORT_SERVICE, None, "Saint-Nazaire"),
+    ("Estuaire Compétences", OrganisationKind.TRAINING_BODY, None, "Nantes"),
+]
+
+# (email, name, job title, organisation, role, admin)
+ACCOUNTS = [
+    ("admin@demo.compagnon.fr", "Claire Martin", "Chargée de mission autonomie",
+     "Département", "employer", True),
+    ("formatrice@demo.compagnon.fr", "Nadia Benali", "Formatrice tutorat",
+     "Estuaire Compétences", "trainer", False),
+    ("rh.tilleuls@demo.compagnon.fr", "Sophie Lambert", "Responsable RH",
+     "EHPAD Les Tilleuls", "employer", False),
+    ("tuteur.tilleuls@demo.compagnon.fr", "Karim Diallo", "Aide-soignant",
+     "EHPAD Les Tilleuls", "tutor", False),
+    ("rh.loire@demo.compagnon.fr", "Isabelle Moreau", "Directrice",
+     "Aide à domicile Loire Services", "employer", False),
+    ("tutrice.loire@demo.compagnon.fr", "Julie Perrin", "Auxiliaire de vie sociale",
+     "Aide à domicile Loire Services", "tutor", False),
+    ("referente@demo.compagnon.fr", "Fatou Ndiaye", "Conseillère en insertion",
+     "Mission Locale de l'Estuaire", "referent", False),
+    ("ide.tilleuls@demo.compagnon.fr", "Thomas Girard", "Infirmier coordinateur",
+     "EHPAD Les Tilleuls", "tutor", False),
+]
+
+
+def load_community() -> None:
+    for name, kind, sector, city in ORGANISATIONS:
+        org = db.session.scalar(select(Organisation).where(Organisation.name == name))
+        if org is None:
+            org = Organisation(name=name)
+            db.session.add(org)
+        org.kind, org.sector, org.city = kind, sector, city
+    db.session.commit()
+    for email, name, job, org, role, admin in ACCOUNTS:
+        user = accounts.create_user(email, name, PASSWORD, org, role, is_admin=admin)
+        user.job_title = job
+    db.session.commit()
+    # A pending invitation, so that employers see what one looks like.
+    tilleuls = db.session.scalar(
+        select(Organisation).where(Organisation.name == "EHPAD Les Tilleuls")
+    )
+    pending = db.session.scalar(
+        select(Invitation.id).where(
+            Invitation.email == "nouvelle.tutrice@demo.compagnon.fr",
+            Invitation.accepted_at.is_(None),
+            Invitation.expires_at > utcnow(),
+        )
+    )
+    if not pending:
+        sophie = db.session.scalar(
+            select(User).where(User.email == "rh.tilleuls@demo.compagnon.fr")
+        )
+        accounts.invite(sophie, tilleuls, "nouvelle.tutrice@demo.compagnon.fr", "tutor",
+                        "Léa Fontaine")
+
+
+DEMO_STEPS = [load_community]
+
+
+def is_empty() -> bool:
+    return db.session.scalar(select(User.id).limit(1)) is None
+
+
+@demo_cli.cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Ne fait rien si la base contient déjà des comptes.")
+def load(if_empty: bool):
+    """Load the demo community (idempotent)."""
+    if if_empty and not is_empty():
+        click.echo("La base contient déjà des comptes : démo non rechargée.")
+    else:
+        for step in DEMO_STEPS:
+            step()
+        click.echo("Communauté de démonstration chargée.")
+    click.echo(f"\nComptes de démonstration (mot de passe : {PASSWORD}) :")
+    for email, name, _job, org, role, admin in ACCOUNTS:
+        label = ADMIN_LABEL if admin else Role(role).label
+        click.echo(f"  {email:<36} {name} — {label}, {org}")

@@ -1,0 +1,33 @@
+"""Jinja filters and the values every template sees (navigation, labels)."""
+
+from flask import Flask, has_request_context
+from flask_babel import format_date, format_datetime
+from flask_login import current_user
+
+from app.accounts import policy
+from app.web import wants_fragment
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters["date"] = lambda value, style="long": (
+        format_date(value, style) if value else ""
+    )
+    app.jinja_env.filters["datetime"] = lambda value, style="medium": (
+        format_datetime(value, style) if value else ""
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def navigation() -> dict:
+        """The navigation shows only what exists for this person."""
+        items = []
+        if not has_request_context():
+            return {}
+        if current_user.is_authenticated:
+            items.append(("home.index", "Accueil"))
+            if current_user.active_memberships:
+                items.append(("accounts.organisations", "Mes organisations"))
+            if policy.can_administer(current_user):
+                items.append(("admin.index", "Administration"))
+        return {"nav_items": items, "is_fragment": wants_fragment()}

@@ -1,0 +1,103 @@
+"""What every page shares: render() (page or block), error pages, security headers."""
+
+from flask import Flask, Response, has_request_context, make_response, render_template, request
+from flask_wtf.csrf import CSRFError
+from jinja2_fragments.flask import render_block
+
+from app.extensions import db, htmx
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def wants_fragment() -> bool:
+    """An htmx request that swaps part of a page (not boosted, not a history restore)."""
+    if not has_request_context():
+        return False
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def render(template: str, block: str | None = None, status: int = 200, **context) -> Response:
+    """Render the whole page, or only `block` of it for an htmx request."""
+    if block and wants_fragment():
+        body = render_block(template, block, **context)
+    else:
+        body = render_template(template, **context)
+    response = make_response(body, status)
+    response.vary.add("HX-Request")
+    return response
+
+
+ERRORS = {
+    400: ("Requête incorrecte", "La demande envoyée n’a pas pu être comprise."),
+    403: ("Accès refusé", "Vous n’avez pas accès à cette page avec votre rôle actuel."),
+    404: ("Page introuvable", "Cette page n’existe pas ou n’existe plus."),
+    405: ("Action non permise", "Cette adresse ne permet pas cette action."),
+    413: (
+        "Envoi trop volumineux",
+        "Le formulaire ou le fichier envoyé dépasse la taille autorisée.",
+    ),
+    429: ("Trop de demandes", "Trop de demandes en peu de temps. Patientez puis réessayez."),
+    500: (
+        "Erreur du serveur",
+        "Une erreur inattendue est survenue. Rien n’a été enregistré pour cette action ; "
+        "réessayez dans un instant.",
+    ),
+}
+
+
+def error_page(status: int, message: str | None = None) -> Response:
+    title, default = ERRORS[status]
+    response = render("errors/error.html", status=status, title=title, message=message or default,
+                      code=status)
+    return response
+
+
+def register(app: Flask) -> None:
+    """Install the error pages and the security headers on the app."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error):
+        return error_page(
+            400,
+            "Le formulaire a expiré ou ne provient pas de Compagnon. "
+            "Rechargez la page puis recommencez.",
+        )
+
+    for status in ERRORS:
+        if status == 500:
+            continue
+        app.register_error_handler(status, lambda error, status=status: error_page(status))
+
+    @app.errorhandler(500)
+    def server_error(_error):
+        db.session.rollback()
+        return error_page(500)
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config["SESSION_COOKIE_SECURE"]:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if request.endpoint != "static" and "Cache-Control" not in headers:
+            # Pages are personal: never kept by shared caches.
+            headers["Cache-Control"] = "private, no-cache"
+        return response
