@@ -26,7 +26,7 @@ from app.accounts.models import (
 )
 from app.accounts.passwords import hash_password, password_problem, verify_password
 from app.extensions import db
-from app.mail import send_mail
+from app.mailer import send_mail
 
 
 class AccountError(Exception):

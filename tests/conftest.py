@@ -1,0 +1,158 @@
+"""Fixtures: a fresh instance folder and database per test, on SQLite or PostgreSQL.
+
+SQLite: the migrated database is built once per session and copied for each test.
+PostgreSQL (TEST_DATABASE_URL set): migrated once, every table emptied after each test.
+"""
+
+import os
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import event, text
+
+from app import create_app
+from app.extensions import db
+from tests import factories
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def make_app(instance: Path, database_url: str, **overrides):
+    config = {
+        "TESTING": True,
+        "INSTANCE_PATH": instance,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "OUTBOX_DIR": str(instance / "outbox"),
+        "UPLOADS_DIR": str(instance / "uploads"),
+        "SEARCH_INDEX_DIR": str(instance / "search-index"),
+        "WTF_CSRF_ENABLED": False,
+        "MAIL_SERVER": "",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory):
+    """The URL of a database at the latest migration (a template file on SQLite)."""
+    if TEST_DATABASE_URL:
+        app = make_app(tmp_path_factory.mktemp("pg"), TEST_DATABASE_URL)
+        with app.app_context():
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE"))
+                connection.execute(text("CREATE SCHEMA public"))
+            upgrade()
+            db.engine.dispose()
+        return TEST_DATABASE_URL
+    folder = tmp_path_factory.mktemp("template")
+    app = make_app(folder, f"sqlite:///{folder / 'template.db'}")
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return str(folder / "template.db")
+
+
+@pytest.fixture
+def database_url(migrated_database, tmp_path):
+    if TEST_DATABASE_URL:
+        yield TEST_DATABASE_URL
+        return
+    target = tmp_path / "compagnon.db"
+    shutil.copy(migrated_database, target)
+    yield f"sqlite:///{target}"
+
+
+@pytest.fixture
+def app(tmp_path, database_url):
+    app = make_app(tmp_path / "instance", database_url)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if TEST_DATABASE_URL:
+            tables = ", ".join(
+                f'"{t.name}"' for t in db.metadata.sorted_tables
+            )
+            with db.engine.begin() as connection:
+                connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context, for tests that use models and services directly."""
+    with app.app_context():
+        yield
+
+
+class Auth:
+    """Log a test client in, as a real person would or (faster) by session."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email: str, password: str = factories.PASSWORD, remember: bool = False):
+        data = {"email": email, "password": password}
+        if remember:
+            data["remember"] = "y"
+        return self.client.post("/compte/connexion", data=data)
+
+    def as_user(self, user):
+        """Put the user in the session without a password check (authorisation tests)."""
+        with self.client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+
+    def logout(self):
+        return self.client.post("/compte/deconnexion")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+@contextmanager
+def counting_queries(app):
+    """Count the SQL statements run inside the block: `with counting_queries(app) as q:`."""
+    statements: list[str] = []
+
+    def before(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def outbox(app) -> list[str]:
+    """The e-mails written to the instance outbox, oldest first, as text."""
+    import email
+    from email import policy
+
+    folder = Path(app.config["OUTBOX_DIR"])
+    if not folder.exists():
+        return []
+    messages = []
+    for path in sorted(folder.glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        body = message.get_body(preferencelist=("plain",)).get_content()
+        messages.append(f"To: {message['To']}\nSubject: {message['Subject']}\n\n{body}")
+    return messages
