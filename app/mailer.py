@@ -19,6 +19,6 @@ def send_mail(to: str, subject: str, template: str, **context) -> Message:
     else:
         outbox = Path(current_app.config["OUTBOX_DIR"])
         outbox.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
         (outbox / f"{stamp}-{token_hex(4)}.eml").write_bytes(message.as_bytes())
     return message

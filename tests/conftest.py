@@ -112,8 +112,11 @@ class Auth:
 
     def as_user(self, user):
         """Put the user in the session without a password check (authorisation tests)."""
+        self.as_session(user.get_id())
+
+    def as_session(self, user_key: str):
         with self.client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
+            session["_user_id"] = user_key
             session["_fresh"] = True
 
     def logout(self):

@@ -1,7 +1,14 @@
 """Account forms. Every message a person reads is French."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
 from app.accounts.models import SECTOR_LABELS, OrganisationKind
@@ -11,10 +18,16 @@ REQUIRED = "Ce champ est obligatoire."
 EMAIL = "Saisissez une adresse e-mail valide, par exemple prenom.nom@exemple.fr."
 
 
+def _strip(value):
+    """Phones and copy-paste add spaces around addresses."""
+    return value.strip() if isinstance(value, str) else value
+
+
 def _email_field(label: str = "Adresse e-mail"):
     return EmailField(
         label,
         validators=[InputRequired(REQUIRED), Email(EMAIL), Length(max=254)],
+        filters=[_strip],
         render_kw={"autocomplete": "email", "spellcheck": "false"},
     )
 
@@ -34,7 +47,7 @@ def _new_password_fields():
     return password, confirm
 
 
-ROLE_CHOICES = [(role.value, role.label) for role in ASSIGNABLE_ROLES]
+ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in ASSIGNABLE_ROLES]
 
 
 class LoginForm(FlaskForm):
@@ -113,8 +126,11 @@ class ConfirmForm(FlaskForm):
     """A button that changes state: only the CSRF token travels."""
 
 
-KIND_CHOICES = [(kind.value, kind.label) for kind in OrganisationKind]
-SECTOR_CHOICES = [("", "— (sans objet)"), *SECTOR_LABELS.items()]
+KIND_CHOICES = [SelectChoice(kind.value, kind.label) for kind in OrganisationKind]
+SECTOR_CHOICES = [
+    SelectChoice("", "— (sans objet)"),
+    *(SelectChoice(value, label) for value, label in SECTOR_LABELS.items()),
+]
 
 
 class OrganisationForm(FlaskForm):

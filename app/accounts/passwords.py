@@ -43,7 +43,8 @@ def password_problem(password: str, email: str = "", full_name: str = "") -> str
         return f"Le mot de passe ne doit pas dépasser {MAX_LENGTH} caractères."
     lowered = password.lower()
     common = common_passwords()
-    if lowered in common or _core(password) in common or len(set(lowered)) <= 2:
+    core = _core(password)
+    if lowered in common or core in common or not core or len(set(lowered)) <= 2:
         return (
             "Ce mot de passe est trop courant et facile à deviner. "
             "Une phrase de quelques mots est plus sûre et plus facile à retenir."

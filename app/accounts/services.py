@@ -269,6 +269,7 @@ def invite(
         role=role,
         token_hash=token_hash,
         invited_by=actor,
+        created_at=now,
         expires_at=now + timedelta(days=days),
     )
     db.session.add(invitation)

@@ -1,0 +1,119 @@
+"""Every route × every role. Generated from url_map: a new route without an entry fails."""
+
+import pytest
+
+from app import create_app
+from tests import factories
+
+ROLES = ["anonymous", "tutor", "employer", "other_employer", "trainer", "referent",
+         "newcomer", "admin"]
+EVERYONE = set(ROLES)
+SIGNED_IN = EVERYONE - {"anonymous"}
+
+# endpoint: (method, URL template, roles allowed). "anonymous" in the set = public.
+# Denied signed-in roles must get 403; anonymous visitors of a protected page are
+# sent to the login page.
+MATRIX = {
+    "static": ("GET", "/static/css/compagnon.css", EVERYONE),
+    "home.index": ("GET", "/", SIGNED_IN),
+    "home.healthz": ("GET", "/healthz", EVERYONE),
+    "accounts.login": ("GET", "/compte/connexion", EVERYONE),
+    "accounts.logout": ("POST", "/compte/deconnexion", EVERYONE),
+    "accounts.logout_everywhere": ("POST", "/compte/deconnexion-partout", SIGNED_IN),
+    "accounts.forgot_password": ("GET", "/compte/mot-de-passe-oublie", EVERYONE),
+    "accounts.reset_password": ("GET", "/compte/reinitialiser/{reset_token}", EVERYONE),
+    "accounts.accept_invitation": ("GET", "/compte/invitation/{invitation_token}", EVERYONE),
+    "accounts.profile": ("GET", "/compte", SIGNED_IN),
+    "accounts.change_password": ("GET", "/compte/mot-de-passe", SIGNED_IN),
+    "accounts.organisations": ("GET", "/compte/organisations", SIGNED_IN),
+    "accounts.members": ("GET", "/compte/organisations/{org}",
+                         {"tutor", "employer", "newcomer", "admin"}),
+    "accounts.invite": ("POST", "/compte/organisations/{org}/invitations", {"employer", "admin"}),
+    "accounts.revoke_invitation": (
+        "POST", "/compte/organisations/{org}/invitations/{invitation}/annuler",
+        {"employer", "admin"},
+    ),
+    "accounts.change_role": (
+        "POST", "/compte/organisations/{org}/membres/{membership}/role", {"employer", "admin"},
+    ),
+    "accounts.deactivate_member": (
+        "POST", "/compte/organisations/{org}/membres/{membership}/desactiver",
+        {"employer", "admin"},
+    ),
+    "accounts.reactivate_member": (
+        "POST", "/compte/organisations/{org}/membres/{membership}/reactiver",
+        {"employer", "admin"},
+    ),
+    "admin.index": ("GET", "/admin", {"admin"}),
+    "admin.organisations": ("GET", "/admin/organisations", {"admin"}),
+    "admin.new_organisation": ("GET", "/admin/organisations/nouvelle", {"admin"}),
+    "admin.users": ("GET", "/admin/comptes", {"admin"}),
+    "admin.deactivate_user": ("POST", "/admin/comptes/{user}/desactiver", {"admin"}),
+    "admin.reactivate_user": ("POST", "/admin/comptes/{user}/reactiver", {"admin"}),
+}
+
+
+def test_every_route_is_in_the_matrix(tmp_path):
+    app = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path, "SECRET_KEY": "x",
+                      "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - MATRIX.keys() == set(), "add the new routes to MATRIX"
+    assert MATRIX.keys() - endpoints == set(), "remove routes that no longer exist"
+
+
+@pytest.fixture
+def world(app):
+    """One organisation with a member of each role, and outsiders."""
+    with app.app_context():
+        org = factories.make_organisation(name="EHPAD Les Tilleuls")
+        other = factories.make_organisation(name="SAAD Autre")
+        support = factories.make_organisation(name="Mission Locale", kind="support_service",
+                                              sector=None)
+        training = factories.make_organisation(name="Organisme", kind="training_body",
+                                               sector=None)
+        departement = factories.make_organisation(name="Département", kind="departement",
+                                                  sector=None)
+        employer = factories.make_user(org, "employer")
+        people = {
+            "employer": employer,
+            "tutor": factories.make_user(org, "tutor"),
+            "newcomer": factories.make_user(org, "newcomer"),
+            "other_employer": factories.make_user(other, "employer"),
+            "trainer": factories.make_user(training, "trainer"),
+            "referent": factories.make_user(support, "referent"),
+            "admin": factories.make_user(departement, "employer", is_admin=True),
+        }
+        target = factories.make_user(org, "tutor", full_name="Cible Membre")
+        invitation, token = factories.make_invitation(org, employer)
+        ids = {
+            "org": org.id,
+            "membership": target.memberships[0].id,
+            "invitation": invitation.id,
+            "user": target.id,
+            "invitation_token": token,
+            "reset_token": "lien-inconnu",
+        }
+        return {role: user.get_id() for role, user in people.items()}, ids
+
+
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+@pytest.mark.parametrize("role", ROLES)
+def test_route_access(app, client, auth, world, endpoint, role):
+    people, ids = world
+    method, template, allowed = MATRIX[endpoint]
+    if role != "anonymous":
+        auth.as_session(people[role])
+    response = client.open(template.format(**ids), method=method)
+    status = response.status_code
+    location = response.headers.get("Location", "")
+    response.close()
+    assert status < 500, f"{endpoint} as {role}: server error"
+    if role in allowed:
+        assert status not in (401, 403, 404, 405), f"{endpoint} as {role}: {status}"
+        assert "/compte/connexion?next" not in location, f"{endpoint} as {role}: sent to login"
+    elif role == "anonymous":
+        assert status == 302 and "/compte/connexion" in location, (
+            f"{endpoint} anonymous: {status} {location}"
+        )
+    else:
+        assert status == 403, f"{endpoint} as {role}: {status}, expected 403"
