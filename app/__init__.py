@@ -22,6 +22,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(settings.load(instance))
     if test_config:
         app.config.from_mapping(test_config)
+    if proxies := app.config["PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     db.init_app(app)
     with app.app_context():

@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -15,10 +16,19 @@ def instance_path() -> Path:
 def _development_secret(folder: Path) -> str:
     """A key kept in the instance folder so that every worker of one instance shares it."""
     key_file = folder / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
+    try:
+        # O_EXCL: when several workers start at once, one writes and all read the same key.
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    for _ in range(50):  # the writer may not have finished its single write yet
+        if key := key_file.read_text().strip():
+            return key
+        time.sleep(0.01)
+    raise RuntimeError(f"Clé secrète vide dans {key_file} : supprimez ce fichier.")
 
 
 def load(folder: Path) -> dict:
@@ -77,4 +87,6 @@ def load(folder: Path) -> dict:
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_WINDOW_MINUTES": 15,
         "PAGE_SIZE": 20,
+        # Number of reverse proxies in front of the app (X-Forwarded-For/Proto/Host trusted).
+        "PROXIES": int(os.environ.get("COMPAGNON_PROXIES", 0)),
     }

@@ -82,6 +82,22 @@ def app(tmp_path, database_url):
 
 
 @pytest.fixture
+def second_app(tmp_path, database_url):
+    """Another app instance on the same database, like a second gunicorn worker."""
+    made = []
+
+    def make(**overrides):
+        made.append(make_app(tmp_path / f"second{len(made)}", database_url, **overrides))
+        return made[-1]
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -142,7 +142,7 @@ class OrganisationForm(FlaskForm):
     sector = SelectField(
         "Secteur (employeurs)",
         choices=SECTOR_CHOICES,
-        validators=[Optional()],
+        default="",
         description="Obligatoire pour un employeur.",
     )
     city = StringField(

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -265,7 +265,7 @@ def _members_page(organisation: Organisation, invite_form=None, status: int = 20
         .options(joinedload(Membership.user))
         .where(Membership.organisation_id == organisation.id)
         .order_by(Membership.active.desc(), func.lower(User.full_name)),
-        per_page=20,
+        per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
     manage = policy.can_manage_members(current_user, organisation)

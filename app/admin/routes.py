@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager
@@ -61,7 +61,7 @@ def organisations():
     query = select(Organisation).order_by(func.lower(Organisation.name))
     if kind in {k.value for k in OrganisationKind}:
         query = query.where(Organisation.kind == kind)
-    page = db.paginate(query, per_page=20, error_out=False)
+    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     ids = [org.id for org in page.items]
     counts = dict(db.session.execute(
         select(Membership.organisation_id, func.count(Membership.id))
@@ -101,7 +101,7 @@ def users():
         like = f"%{q.lower()}%"
         query = query.where(or_(func.lower(User.full_name).like(like),
                                 func.lower(User.email).like(like)))
-    page = db.paginate(query, per_page=20, error_out=False)
+    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     ids = [user.id for user in page.items]
     memberships = db.session.scalars(
         select(Membership)

@@ -4,7 +4,6 @@ from app.accounts import services
 from app.accounts.models import LoginFailure, utcnow
 from app.extensions import db
 from tests import factories
-from tests.conftest import make_app
 
 
 def _user(app, **overrides):
@@ -107,18 +106,15 @@ def test_throttling_answers_the_same_for_an_unknown_account(app, auth):
     assert "Trop de tentatives de connexion" in response.get_data(as_text=True)
 
 
-def test_throttling_holds_across_app_instances_sharing_the_database(app, auth, tmp_path,
-                                                                    database_url):
+def test_throttling_holds_across_app_instances_sharing_the_database(app, auth, second_app):
     email = _user(app)
     for _ in range(5):
         auth.login(email, "mauvais mot de passe")
-    second = make_app(tmp_path / "second", database_url)
+    second = second_app()
     response = second.test_client().post(
         "/compte/connexion", data={"email": email, "password": factories.PASSWORD}
     )
     assert response.status_code == 429
-    with second.app_context():
-        db.engine.dispose()
 
 
 def test_lock_lasts_fifteen_minutes_from_the_fifth_failure(app):

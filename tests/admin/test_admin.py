@@ -1,0 +1,100 @@
+from sqlalchemy import select
+
+from app.accounts.models import Organisation, User
+from app.extensions import db
+from tests import factories
+from tests.conftest import counting_queries
+
+HX = {"HX-Request": "true"}
+
+
+def _admin(app):
+    with app.app_context():
+        dept = factories.make_organisation(name="Département", kind="departement", sector=None)
+        return factories.make_user(dept, "employer", is_admin=True,
+                                   full_name="Claire Martin").email
+
+
+def test_dashboard_counts_organisations_and_accounts(app, client, auth):
+    auth.login(_admin(app))
+    with app.app_context():
+        factories.make_organisation()
+    page = client.get("/admin").get_data(as_text=True)
+    assert "Organisations" in page and "Invitations en attente" in page
+    assert "<dt>Employeur</dt><dd>1</dd>" in page
+    assert "<dt>Comptes</dt><dd>1</dd>" in page
+
+
+def test_employer_without_sector_is_refused_next_to_the_field(app, client, auth):
+    auth.login(_admin(app))
+    response = client.post("/admin/organisations/nouvelle",
+                           data={"name": "SAAD Sans Secteur", "kind": "employer", "sector": ""})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="sector-erreur"' in page and "Choisissez le secteur" in page
+    assert 'value="SAAD Sans Secteur"' in page  # what was typed is kept
+
+
+def test_a_taken_name_is_refused_whatever_its_case(app, client, auth):
+    auth.login(_admin(app))
+    response = client.post("/admin/organisations/nouvelle",
+                           data={"name": "  département ", "kind": "departement"})
+    assert response.status_code == 422
+    assert "Une organisation porte déjà ce nom." in response.get_data(as_text=True)
+
+
+def test_sector_is_dropped_for_organisations_that_are_not_employers(app, client, auth):
+    auth.login(_admin(app))
+    client.post("/admin/organisations/nouvelle",
+                data={"name": "Mission Locale", "kind": "support_service", "sector": "ehpad"})
+    with app.app_context():
+        org = db.session.scalar(select(Organisation).where(Organisation.name == "Mission Locale"))
+        assert org.kind == "support_service" and org.sector is None
+
+
+def test_organisation_list_filters_by_kind_with_and_without_htmx(app, client, auth):
+    auth.login(_admin(app))
+    with app.app_context():
+        factories.make_organisation(name="EHPAD Les Tilleuls")
+        factories.make_organisation(name="Mission Locale", kind="support_service", sector=None)
+    whole = client.get("/admin/organisations?type=support_service").get_data(as_text=True)
+    assert "<html" in whole and "Mission Locale" in whole and "EHPAD Les Tilleuls" not in whole
+    part = client.get("/admin/organisations?type=employer", headers=HX).get_data(as_text=True)
+    assert "<html" not in part and "EHPAD Les Tilleuls" in part and "Mission Locale" not in part
+
+
+def test_user_search_finds_by_name_or_email_with_and_without_htmx(app, client, auth):
+    auth.login(_admin(app))
+    with app.app_context():
+        org = factories.make_organisation()
+        factories.make_user(org, full_name="Karim Diallo", email="karim@tilleuls.fr")
+        factories.make_user(org, full_name="Julie Perrin", email="julie@loire.fr")
+    whole = client.get("/admin/comptes?q=diallo").get_data(as_text=True)
+    assert "<html" in whole and "Karim Diallo" in whole and "Julie Perrin" not in whole
+    part = client.get("/admin/comptes?q=LOIRE", headers=HX).get_data(as_text=True)
+    assert "<html" not in part and "Julie Perrin" in part and "Karim Diallo" not in part
+
+
+def test_an_admin_cannot_deactivate_themself(app, client, auth):
+    email = _admin(app)
+    auth.login(email)
+    with app.app_context():
+        admin_id = db.session.scalar(select(User.id).where(User.email == email))
+    assert client.post(f"/admin/comptes/{admin_id}/desactiver").status_code == 403
+
+
+def test_list_pages_query_count_does_not_grow_with_rows(app, client, auth):
+    auth.login(_admin(app))
+    counts = []
+    for _ in range(2):
+        with app.app_context():
+            for _ in range(10):
+                org = factories.make_organisation()
+                factories.make_user(org, "employer")
+                factories.make_user(org, "tutor")
+        with counting_queries(app) as organisations:
+            client.get("/admin/organisations")
+        with counting_queries(app) as users:
+            client.get("/admin/comptes")
+        counts.append((len(organisations), len(users)))
+    assert counts[0] == counts[1]
