@@ -84,7 +84,15 @@ def load_community() -> None:
                         "Léa Fontaine")
 
 
-DEMO_STEPS = [load_community]
+def load_content() -> None:
+    """The curated practice sheets of content/ (the same import as `flask content import`)."""
+    from app.config import ROOT
+    from app.content import run_import
+
+    run_import(ROOT / "content")
+
+
+DEMO_STEPS = [load_community, load_content]
 
 
 def is_empty() -> bool:

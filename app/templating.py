@@ -15,6 +15,12 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda value, style="medium": (
         format_datetime(value, style) if value else ""
     )
+    from app.files import human_size, type_label
+    from app.library.taxonomy import label as taxonomy_label
+
+    app.jinja_env.globals.update(
+        taxonomy_label=taxonomy_label, file_size=human_size, file_type=type_label
+    )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
@@ -25,9 +31,12 @@ def register(app: Flask) -> None:
         if not has_request_context():
             return {}
         if current_user.is_authenticated:
-            items.append(("home.index", "Accueil"))
+            items.append(("home.index", "Accueil", "/"))
+            items.append(("library.index", "Pratiques", "/pratiques"))
+            items.append(("library.tools", "Outils", "/outils"))
             if current_user.active_memberships:
-                items.append(("accounts.organisations", "Mes organisations"))
+                items.append(("accounts.organisations", "Mes organisations",
+                              "/compte/organisations"))
             if policy.can_administer(current_user):
-                items.append(("admin.index", "Administration"))
+                items.append(("admin.index", "Administration", "/admin"))
         return {"nav_items": items, "is_fragment": wants_fragment()}

@@ -80,3 +80,46 @@ def make_password_reset(user: User, **overrides) -> tuple[PasswordReset, str]:
     db.session.add(reset)
     db.session.commit()
     return reset, token
+
+
+def make_practice(organisation: Organisation, published: bool = True, author: User | None = None,
+                  **overrides):
+    """A sheet with one revision, published (as an import would) or a draft."""
+    from app.library.models import Practice, PracticeRevision, PracticeStatus, RevisionStatus
+    from app.library.services import SheetContent, copy_published, fill_content, unique_slug
+
+    n = next(_sequence)
+    values = {"title": f"Le binôme des premiers jours {n}", "summary": "Un résumé court.",
+              "body_md": "## Pourquoi\n\nParce que.\n", "category": "integration",
+              "phase": "premier-jour", "sector": "ehpad", "tags": ["binôme"]}
+    values.update(overrides)
+    content = SheetContent(**values)
+    practice = Practice(slug=unique_slug(content.title), organisation=organisation,
+                        created_by=author, status=PracticeStatus.DRAFT)
+    fill_content(practice, content)
+    revision = PracticeRevision(number=1, author=author, status=RevisionStatus.DRAFT)
+    fill_content(revision, content)
+    practice.revisions.append(revision)
+    if published:
+        revision.status = RevisionStatus.PUBLISHED
+        copy_published(practice, revision)
+        practice.published_at = utcnow()
+    db.session.add(practice)
+    db.session.commit()
+    return practice
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def make_practice_file(practice, filename: str = "Livret d’accueil.pdf"):
+    from app.files import storage
+    from app.library.models import PracticeFile
+
+    key = storage().save(PDF_BYTES, "pdf")
+    attachment = PracticeFile(practice=practice, storage_key=key, filename=filename,
+                              extension="pdf", content_type="application/pdf",
+                              size=len(PDF_BYTES))
+    db.session.add(attachment)
+    db.session.commit()
+    return attachment

@@ -9,6 +9,9 @@ ROLES = ["anonymous", "tutor", "employer", "other_employer", "trainer", "referen
          "newcomer", "admin"]
 EVERYONE = set(ROLES)
 SIGNED_IN = EVERYONE - {"anonymous"}
+REVIEWERS = {"trainer", "admin"}
+EDITORS = {"employer"} | REVIEWERS  # employers of the sheet's organisation
+WRITERS = {"employer", "other_employer"} | REVIEWERS
 
 # endpoint: (method, URL template, roles allowed). "anonymous" in the set = public.
 # Denied signed-in roles must get 403; anonymous visitors of a protected page are
@@ -44,6 +47,23 @@ MATRIX = {
         "POST", "/compte/organisations/{org}/membres/{membership}/reactiver",
         {"employer", "admin"},
     ),
+    "library.index": ("GET", "/pratiques", SIGNED_IN),
+    "library.detail": ("GET", "/pratiques/{published}", SIGNED_IN),
+    "library.new": ("GET", "/pratiques/nouvelle", WRITERS),
+    "library.contributions": ("GET", "/pratiques/mes-contributions", WRITERS),
+    "library.edit": ("GET", "/pratiques/{draft}/modifier", EDITORS),
+    "library.preview": ("POST", "/pratiques/apercu", SIGNED_IN),
+    "library.submit": ("POST", "/pratiques/{draft}/soumettre", EDITORS),
+    "library.publish": ("POST", "/pratiques/{published}/publier", REVIEWERS),
+    "library.send_back": ("POST", "/pratiques/{published}/renvoyer", REVIEWERS),
+    "library.history": ("GET", "/pratiques/{published}/historique", EDITORS),
+    "library.review_queue": ("GET", "/pratiques/a-relire", REVIEWERS),
+    "library.adopt": ("POST", "/pratiques/{published}/adopter", {"other_employer"}),
+    "library.vote": ("POST", "/pratiques/{published}/utile", SIGNED_IN),
+    "library.upload": ("POST", "/pratiques/{draft}/fichiers", EDITORS),
+    "library.download": ("GET", "/pratiques/{published}/fichiers/{file}", SIGNED_IN),
+    "library.remove_file": ("POST", "/pratiques/{published}/fichiers/{file}/supprimer", EDITORS),
+    "library.tools": ("GET", "/outils", SIGNED_IN),
     "admin.index": ("GET", "/admin", {"admin"}),
     "admin.organisations": ("GET", "/admin/organisations", {"admin"}),
     "admin.new_organisation": ("GET", "/admin/organisations/nouvelle", {"admin"}),
@@ -85,7 +105,13 @@ def world(app):
         }
         target = factories.make_user(org, "tutor", full_name="Cible Membre")
         invitation, token = factories.make_invitation(org, employer)
+        published = factories.make_practice(org)
+        draft = factories.make_practice(org, published=False)
+        attachment = factories.make_practice_file(published)
         ids = {
+            "published": published.slug,
+            "draft": draft.slug,
+            "file": attachment.id,
             "org": org.id,
             "membership": target.memberships[0].id,
             "invitation": invitation.id,

@@ -1,0 +1,153 @@
+"""Reading the library: the filtered, sorted, paginated list and its facet counts.
+
+A constant number of queries whatever the number of sheets: one for the page,
+one for its count, one per facet.
+"""
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload
+
+from app.accounts.models import Organisation
+from app.extensions import db
+from app.library import taxonomy
+from app.library.models import Practice, PracticeFile, PracticeStatus, PracticeTag
+
+SORTS = {
+    "recentes": "Les plus récentes",
+    "adoptees": "Les plus adoptées",
+    "utiles": "Les plus utiles",
+}
+FACETS = ("category", "phase", "sector", "tag", "organisation")
+# The toolbox's type filter: URL value → (label, extensions).
+FILE_KINDS = {
+    "pdf": ("PDF", ["pdf"]),
+    "texte": ("Documents texte", ["docx", "odt"]),
+    "tableur": ("Tableurs", ["xlsx", "ods"]),
+    "image": ("Images", ["png", "jpg", "jpeg"]),
+}
+
+
+@dataclass
+class Filters:
+    category: str = ""
+    phase: str = ""
+    sector: str = ""
+    tag: str = ""
+    organisation: int | None = None
+    sort: str = "recentes"
+
+    @classmethod
+    def from_args(cls, args) -> "Filters":
+        organisation = args.get("organisation", "")
+        sort = args.get("tri", "recentes")
+        return cls(
+            category=args.get("categorie", "")[:40],
+            phase=args.get("etape", "")[:40],
+            sector=args.get("secteur", "")[:40],
+            tag=args.get("mot", "")[:60],
+            organisation=int(organisation) if organisation.isdigit() else None,
+            sort=sort if sort in SORTS else "recentes",
+        )
+
+    def as_args(self, **changes) -> dict:
+        """Query-string arguments for a link that changes some filters."""
+        values = {"categorie": self.category, "etape": self.phase, "secteur": self.sector,
+                  "mot": self.tag, "organisation": self.organisation, "tri": self.sort}
+        values.update(changes)
+        return {k: v for k, v in values.items() if v and not (k == "tri" and v == "recentes")}
+
+    @property
+    def active(self) -> bool:
+        return any([self.category, self.phase, self.sector, self.tag, self.organisation])
+
+
+def _filtered(query: Select, filters: Filters, skip: str | None = None) -> Select:
+    query = query.where(Practice.status == PracticeStatus.PUBLISHED)
+    if filters.category and skip != "category":
+        query = query.where(Practice.category == filters.category)
+    if filters.phase and skip != "phase":
+        query = query.where(Practice.phase == filters.phase)
+    if filters.sector and skip != "sector":
+        # A sheet for "tous" secteurs applies to every sector.
+        query = query.where(Practice.sector.in_([filters.sector, "tous"]))
+    if filters.organisation and skip != "organisation":
+        query = query.where(Practice.organisation_id == filters.organisation)
+    if filters.tag and skip != "tag":
+        query = query.where(Practice.id.in_(
+            select(PracticeTag.practice_id).where(PracticeTag.name == filters.tag)
+        ))
+    return query
+
+
+def practice_page(filters: Filters):
+    """The page of published sheets for these filters, with organisations loaded."""
+    order = {
+        "recentes": [Practice.published_at.desc(), Practice.id.desc()],
+        "adoptees": [Practice.adoption_count.desc(), Practice.published_at.desc()],
+        "utiles": [Practice.useful_count.desc(), Practice.published_at.desc()],
+    }[filters.sort]
+    query = _filtered(select(Practice), filters).options(
+        joinedload(Practice.organisation)
+    ).order_by(*order)
+    return db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+
+
+def file_counts(practice_ids: list[int]) -> dict[int, int]:
+    if not practice_ids:
+        return {}
+    return dict(db.session.execute(
+        select(PracticeFile.practice_id, func.count(PracticeFile.id))
+        .where(PracticeFile.practice_id.in_(practice_ids))
+        .group_by(PracticeFile.practice_id)
+    ).all())
+
+
+def facet_counts(filters: Filters) -> dict[str, list[tuple[str, str, int]]]:
+    """For each facet, (value, label, count) under the other facets' filters."""
+    facets: dict[str, list[tuple[str, str, int]]] = {}
+    for name, column, kind in [
+        ("category", Practice.category, "category"),
+        ("phase", Practice.phase, "phase"),
+        ("sector", Practice.sector, "sector"),
+    ]:
+        counts = dict(db.session.execute(
+            _filtered(select(column, func.count(Practice.id)), filters, skip=name)
+            .group_by(column)
+        ).all())
+        facets[name] = [(slug, label, counts.get(slug, 0)) for slug, label in taxonomy.terms(kind)]
+    tag_rows = db.session.execute(
+        _filtered(
+            select(PracticeTag.name, func.count(PracticeTag.id)).join(
+                Practice, Practice.id == PracticeTag.practice_id
+            ),
+            filters, skip="tag",
+        ).group_by(PracticeTag.name).order_by(func.count(PracticeTag.id).desc(),
+                                               PracticeTag.name).limit(20)
+    ).all()
+    facets["tag"] = [(name, name, count) for name, count in tag_rows]
+    org_rows = db.session.execute(
+        _filtered(
+            select(Organisation.id, Organisation.name, func.count(Practice.id)).join(
+                Organisation, Organisation.id == Practice.organisation_id
+            ),
+            filters, skip="organisation",
+        ).group_by(Organisation.id, Organisation.name).order_by(Organisation.name)
+    ).all()
+    facets["organisation"] = [(str(i), name, count) for i, name, count in org_rows]
+    return facets
+
+
+def related_practices(practice: Practice, limit: int = 4) -> list[Practice]:
+    """Published sheets sharing the category (first) or the phase, most adopted first."""
+    same_category = Practice.category == practice.category
+    return db.session.scalars(
+        select(Practice).options(joinedload(Practice.organisation))
+        .where(Practice.status == PracticeStatus.PUBLISHED, Practice.id != practice.id,
+               same_category | (Practice.phase == practice.phase))
+        .order_by(same_category.desc(), Practice.adoption_count.desc(),
+                  Practice.published_at.desc())
+        .limit(limit)
+    ).all()
