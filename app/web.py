@@ -1,5 +1,7 @@
 """What every page shares: render() (page or block), error pages, security headers."""
 
+import re
+
 from flask import Flask, Response, has_request_context, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
@@ -20,6 +22,33 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+
+# French typography: a no-break space before « : ; ! ? » and inside « », so that
+# the sign never starts a line. Text being edited (textarea, pre) is left as typed.
+_VERBATIM = re.compile(r"(<(textarea|pre|script)\b.*?</\2>)", re.S | re.I)
+_BEFORE_SIGN = re.compile(r"(?<=[^\s>]) ([;!?])")
+_BEFORE_COLON = re.compile(r"(?<=[^\s>]) ([:»])(?=[\s<.,])")
+_AFTER_GUILLEMET = re.compile(r"« ")
+
+
+def french_spacing(html: str) -> str:
+    """Put no-break spaces where French typography wants them, outside verbatim blocks."""
+    parts = _VERBATIM.split(html)
+    out = []
+    skip = 0
+    for part in parts:
+        if skip:
+            skip -= 1
+            continue
+        if _VERBATIM.fullmatch(part):
+            out.append(part)
+            skip = 1  # the tag-name group that split() also returns
+            continue
+        part = _BEFORE_SIGN.sub("\u202f\\1", part)
+        part = _BEFORE_COLON.sub("\u00a0\\1", part)
+        out.append(_AFTER_GUILLEMET.sub("«\u00a0", part))
+    return "".join(out)
 
 
 def wants_fragment() -> bool:
@@ -85,6 +114,12 @@ def register(app: Flask) -> None:
     def server_error(_error):
         db.session.rollback()
         return error_page(500)
+
+    @app.after_request
+    def typography(response: Response) -> Response:
+        if response.mimetype == "text/html" and not response.direct_passthrough:
+            response.set_data(french_spacing(response.get_data(as_text=True)))
+        return response
 
     @app.after_request
     def security_headers(response: Response) -> Response:

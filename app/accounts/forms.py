@@ -9,7 +9,15 @@ from wtforms import (
     SelectField,
     StringField,
 )
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from app.accounts.models import SECTOR_LABELS, OrganisationKind
 from app.accounts.policy import ASSIGNABLE_ROLES
@@ -80,7 +88,8 @@ class ChangePasswordForm(FlaskForm):
 class AcceptInvitationForm(FlaskForm):
     full_name = StringField(
         "Prénom et nom",
-        validators=[InputRequired(REQUIRED), Length(max=120, message="120 caractères au plus.")],
+        validators=[DataRequired(REQUIRED), Length(max=120, message="120 caractères au plus.")],
+        filters=[_strip],
         render_kw={"autocomplete": "name"},
     )
     password, confirm = _new_password_fields()
@@ -93,7 +102,8 @@ class JoinForm(FlaskForm):
 class ProfileForm(FlaskForm):
     full_name = StringField(
         "Prénom et nom",
-        validators=[InputRequired(REQUIRED), Length(max=120, message="120 caractères au plus.")],
+        validators=[DataRequired(REQUIRED), Length(max=120, message="120 caractères au plus.")],
+        filters=[_strip],
         render_kw={"autocomplete": "name"},
     )
     job_title = StringField(
@@ -104,7 +114,12 @@ class ProfileForm(FlaskForm):
     )
     phone = StringField(
         "Téléphone professionnel",
-        validators=[Optional(), Length(max=40, message="40 caractères au plus.")],
+        validators=[
+            Optional(),
+            Length(max=40, message="40 caractères au plus."),
+            Regexp(r"^\+?[0-9 .()-]{6,}$",
+                   message="Saisissez un numéro de téléphone, par exemple 02 40 00 00 00."),
+        ],
         render_kw={"autocomplete": "tel", "inputmode": "tel"},
     )
 
@@ -136,7 +151,8 @@ SECTOR_CHOICES = [
 class OrganisationForm(FlaskForm):
     name = StringField(
         "Nom de l’organisation",
-        validators=[InputRequired(REQUIRED), Length(max=200, message="200 caractères au plus.")],
+        validators=[DataRequired(REQUIRED), Length(max=200, message="200 caractères au plus.")],
+        filters=[_strip],
     )
     kind = SelectField("Type", choices=KIND_CHOICES, validators=[InputRequired(REQUIRED)])
     sector = SelectField(

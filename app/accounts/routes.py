@@ -140,7 +140,8 @@ def accept_invitation(token: str):
     try:
         invitation = services.find_invitation(token)
     except services.AccountError as error:
-        return render("accounts/link_invalid.html", message=error.message, status=410)
+        return render("accounts/link_invalid.html", message=error.message, status=410,
+                      invitation_link=True)
     account = services.existing_account(invitation)
     has_password = account is not None and account.password_hash is not None
     form = JoinForm() if has_password else AcceptInvitationForm()
@@ -161,9 +162,9 @@ def accept_invitation(token: str):
             if has_password and not (
                 current_user.is_authenticated and current_user.id == user.id
             ):
+                end_session()
                 flash(f"Vous avez rejoint {organisation}. Connectez-vous pour continuer.",
                       "success")
-                end_session()
                 return redirect(url_for("accounts.login"), 303)
             end_session()
             start_session(user)
@@ -266,7 +267,6 @@ def _members_page(organisation: Organisation, invite_form=None, status: int = 20
         .where(Membership.organisation_id == organisation.id)
         .order_by(Membership.active.desc(), func.lower(User.full_name)),
         per_page=current_app.config["PAGE_SIZE"],
-        error_out=False,
     )
     manage = policy.can_manage_members(current_user, organisation)
     invitations = []
@@ -282,6 +282,11 @@ def _members_page(organisation: Organisation, invite_form=None, status: int = 20
             )
             .order_by(Invitation.created_at.desc())
         ).all()
+    invite_form = invite_form or InviteForm()
+    if manage and not invite_form.is_submitted() and not services.has_active_employer(
+        organisation
+    ):
+        invite_form.role.data = "employer"  # the first person invited will run the place
     return render(
         "accounts/members.html",
         block=block,
@@ -290,7 +295,7 @@ def _members_page(organisation: Organisation, invite_form=None, status: int = 20
         page=page,
         manage=manage,
         invitations=invitations,
-        invite_form=invite_form or InviteForm(),
+        invite_form=invite_form,
         role_form=RoleForm(),
         confirm=ConfirmForm(),
     )
@@ -304,11 +309,13 @@ def members(organisation_id: int):
     return _members_page(organisation, block="members_table")
 
 
-@bp.post("/organisations/<int:organisation_id>/invitations")
+@bp.route("/organisations/<int:organisation_id>/invitations", methods=["GET", "POST"])
 @login_required
 def invite(organisation_id: int):
-    """Invite a person by e-mail into the organisation with a role."""
+    """Invite a person by e-mail into the organisation with a role (GET: back to the page)."""
     organisation = get_organisation(organisation_id, manage=True)
+    if request.method == "GET":
+        return redirect(url_for("accounts.members", organisation_id=organisation.id))
     form = InviteForm()
     if form.validate_on_submit():
         try:
@@ -339,7 +346,7 @@ def revoke_invitation(organisation_id: int, invitation_id: int):
         )
     ) or abort(404)
     services.revoke_invitation(current_user, invitation)
-    flash(f"L’invitation de {invitation.email} est annulée.", "info")
+    flash(f"L’invitation envoyée à {invitation.email} est annulée.", "info")
     return redirect(url_for("accounts.members", organisation_id=organisation.id), 303)
 
 

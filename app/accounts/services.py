@@ -103,12 +103,16 @@ def authenticate(email: str, password: str, now: datetime | None = None) -> User
             f"{minutes} minute{'s' if minutes > 1 else ''} ou réinitialisez votre mot de passe."
         )
     user = db.session.scalar(select(User).where(User.email == email))
-    if not verify_password(user.password_hash if user else None, password) or not (
-        user and user.active
-    ):
+    if not verify_password(user.password_hash if user else None, password):
         db.session.add(LoginFailure(email=email, failed_at=now))
         db.session.commit()
         raise AccountError("Adresse e-mail ou mot de passe incorrect.")
+    if not user.active:
+        # Only someone who knows the password learns this: tell them what to do.
+        raise AccountError(
+            "Votre accès à Compagnon a été désactivé. Si c’est une erreur, contactez "
+            "votre employeur·e ou l’équipe du Département."
+        )
     db.session.execute(delete(LoginFailure).where(LoginFailure.email == email))
     user.last_login_at = now
     db.session.commit()
@@ -136,6 +140,8 @@ def change_password(user: User, current: str, password: str, confirm: str) -> No
     """Set a new password after checking the current one; ends every other session."""
     if not verify_password(user.password_hash, current):
         raise AccountError("Le mot de passe actuel est incorrect.", field="current_password")
+    if password == current:
+        raise AccountError("Choisissez un mot de passe différent de l’actuel.", field="password")
     _check_new_password(password, confirm, user.email, user.full_name)
     user.password_hash = hash_password(password)
     end_all_sessions(user)
@@ -194,6 +200,8 @@ def reset_password(token: str, password: str, confirm: str) -> User:
 
 def update_profile(user: User, full_name: str, job_title: str, phone: str) -> None:
     """Save the person's own name, job title and phone number."""
+    if not full_name.strip():
+        raise AccountError("Ce champ est obligatoire.", field="full_name")
     user.full_name = full_name.strip()
     user.job_title = job_title.strip() or None
     user.phone = phone.strip() or None
@@ -292,10 +300,15 @@ def find_invitation(token: str) -> Invitation:
         .options(selectinload(Invitation.organisation))
         .where(Invitation.token_hash == hash_token(token))
     )
-    if invitation is None or invitation.revoked_at is not None:
+    if invitation is None:
         raise AccountError(
             "Ce lien d’invitation n’est pas valable. Vérifiez que vous avez copié le lien "
             "en entier, ou demandez une nouvelle invitation."
+        )
+    if invitation.revoked_at is not None:
+        raise AccountError(
+            "Cette invitation a été annulée, ou remplacée par une invitation plus récente : "
+            "utilisez le lien du dernier e-mail reçu, ou demandez une nouvelle invitation."
         )
     if invitation.accepted_at is not None:
         raise AccountError(
@@ -365,6 +378,10 @@ def _active_employers(organisation_id: int) -> int:
             Membership.active.is_(True),
         )
     )
+
+
+def has_active_employer(organisation: Organisation) -> bool:
+    return _active_employers(organisation.id) > 0
 
 
 def _keeps_an_employer(membership: Membership) -> None:

@@ -61,7 +61,7 @@ def organisations():
     query = select(Organisation).order_by(func.lower(Organisation.name))
     if kind in {k.value for k in OrganisationKind}:
         query = query.where(Organisation.kind == kind)
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"])
     ids = [org.id for org in page.items]
     counts = dict(db.session.execute(
         select(Membership.organisation_id, func.count(Membership.id))
@@ -101,7 +101,7 @@ def users():
         like = f"%{q.lower()}%"
         query = query.where(or_(func.lower(User.full_name).like(like),
                                 func.lower(User.email).like(like)))
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"])
     ids = [user.id for user in page.items]
     memberships = db.session.scalars(
         select(Membership)
@@ -134,7 +134,6 @@ def _set_user_active(user_id: int, active: bool):
         services.set_user_active(current_user, user, active)
     except services.PermissionDenied:
         abort(403)
-    flash(f"Le compte de {user.full_name} est {'réactivé' if active else 'désactivé'}.",
-          "success")
+    flash(f"Compte {'réactivé' if active else 'désactivé'} : {user.full_name}.", "success")
     return redirect(url_for("admin.users", q=request.args.get("q") or None,
                             page=request.args.get("page")), 303)

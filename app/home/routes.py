@@ -7,6 +7,7 @@ from sqlalchemy import func, select, text
 from app.accounts.models import Invitation, Membership, Role, utcnow
 from app.extensions import db
 from app.home import bp
+from app.library.queries import library_summary
 from app.web import render
 
 
@@ -34,7 +35,8 @@ def index():
             )
             .group_by(Invitation.organisation_id)
         ).all())
-    return render("home/index.html", members=members, pending=pending)
+    return render("home/index.html", members=members, pending=pending,
+                  library=library_summary(current_user))
 
 
 @bp.get("/healthz")

@@ -92,7 +92,7 @@ def practice_page(filters: Filters):
     query = _filtered(select(Practice), filters).options(
         joinedload(Practice.organisation)
     ).order_by(*order)
-    return db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return db.paginate(query, per_page=current_app.config["PAGE_SIZE"])
 
 
 def file_counts(practice_ids: list[int]) -> dict[int, int]:
@@ -151,3 +151,24 @@ def related_practices(practice: Practice, limit: int = 4) -> list[Practice]:
                   Practice.published_at.desc())
         .limit(limit)
     ).all()
+
+
+def library_summary(user) -> dict:
+    """What the home page shows of the library: newest sheets, and work waiting."""
+    from app.library import policy
+    from app.library.models import PracticeRevision, RevisionStatus
+
+    newest = db.session.scalars(
+        select(Practice).options(joinedload(Practice.organisation))
+        .where(Practice.status == PracticeStatus.PUBLISHED)
+        .order_by(Practice.published_at.desc(), Practice.id.desc()).limit(4)
+    ).all()
+    total = db.session.scalar(
+        select(func.count(Practice.id)).where(Practice.status == PracticeStatus.PUBLISHED)
+    )
+    to_review = None
+    if policy.is_reviewer(user):
+        to_review = db.session.scalar(select(func.count(PracticeRevision.id)).where(
+            PracticeRevision.status == RevisionStatus.SUBMITTED))
+    return {"newest": newest, "total": total, "to_review": to_review,
+            "can_create": policy.can_create(user)}

@@ -385,7 +385,7 @@ def tools():
         query = query.where(PracticeFile.extension.in_(queries.FILE_KINDS[kind][1]))
     if taxonomy.is_valid("category", category):
         query = query.where(Practice.category == category)
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"])
     return render("library/tools.html", block="tools_list", page=page, kind=kind,
                   category=category, kinds=queries.FILE_KINDS,
                   categories=taxonomy.terms("category"))

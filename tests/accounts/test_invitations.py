@@ -156,7 +156,9 @@ def test_inviting_again_replaces_the_earlier_link(app, client, auth):
     _invite(client, org_id)
     second = _link(app).split("127.0.0.1:5000")[1]
     auth.logout()
-    assert client.get(first).status_code == 410
+    replaced = client.get(first)
+    assert replaced.status_code == 410
+    assert "remplacée par une invitation plus récente" in replaced.get_data(as_text=True)
     assert client.get(second).status_code == 200
 
 
@@ -198,4 +200,4 @@ def test_admin_creates_an_organisation_and_invites_its_first_employer(app, clien
     response = _invite(client, org_id, email="direction@mouettes.fr", role="employer")
     assert response.status_code == 303
     assert "To: direction@mouettes.fr" in outbox(app)[-1]
-    assert "en tant que Employeur·e / RH" in outbox(app)[-1]
+    assert "avec le rôle « Employeur·e / RH »" in outbox(app)[-1]

@@ -80,10 +80,14 @@ def test_session_is_renewed_at_login(app, client, auth):
         assert session["_user_id"].endswith(":1")
 
 
-def test_deactivated_account_cannot_log_in(app, auth):
+def test_deactivated_account_cannot_log_in_and_is_told_why(app, auth):
     email = _user(app, active=False)
     response = auth.login(email)
     assert response.status_code == 422
+    assert "Votre accès à Compagnon a été désactivé" in response.get_data(as_text=True)
+    # Without the right password, nothing tells the account exists or is deactivated.
+    response = auth.login(email, "pas le bon mot de passe")
+    assert "Adresse e-mail ou mot de passe incorrect." in response.get_data(as_text=True)
 
 
 # --- Throttling -----------------------------------------------------------------

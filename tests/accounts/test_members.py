@@ -184,3 +184,38 @@ def test_members_are_paginated(app, client, auth):
     assert second.count("<tr") == 1 + 5
     with app.app_context():
         assert db.session.scalar(select(db.func.count(Membership.id))) == 25
+
+
+def test_first_invitation_of_an_organisation_defaults_to_the_employer_role(app, client, auth):
+    with app.app_context():
+        dept = factories.make_organisation(kind="departement", sector=None)
+        admin = factories.make_user(dept, "employer", is_admin=True)
+        empty = factories.make_organisation()
+        org_id, email = empty.id, admin.email
+    auth.login(email)
+    page = client.get(f"/compte/organisations/{org_id}").get_data(as_text=True)
+    assert '<option selected value="employer">' in page
+
+
+def test_opening_the_invitation_url_after_an_error_returns_to_the_page(app, client, auth):
+    org_id, employer, _ = _organisation(app)
+    auth.login(employer)
+    response = client.get(f"/compte/organisations/{org_id}/invitations")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/compte/organisations/{org_id}")
+
+
+def test_a_deactivated_account_shows_as_such_to_its_employer(app, client, auth):
+    org_id, employer, (membership,) = _organisation(app)
+    with app.app_context():
+        db.session.get(Membership, membership).user.active = False
+        db.session.commit()
+    auth.login(employer)
+    assert "Compte désactivé" in client.get(f"/compte/organisations/{org_id}").get_data(
+        as_text=True)
+
+
+def test_a_page_past_the_last_is_not_found(app, client, auth):
+    org_id, employer, _ = _organisation(app)
+    auth.login(employer)
+    assert client.get(f"/compte/organisations/{org_id}?page=99").status_code == 404
