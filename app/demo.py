@@ -92,9 +92,6 @@ def load_content() -> None:
     run_import(ROOT / "content")
 
 
-DEMO_STEPS = [load_community, load_content]
-
-
 def is_empty() -> bool:
     return db.session.scalar(select(User.id).limit(1)) is None
 
@@ -113,3 +110,65 @@ def load(if_empty: bool):
     for email, name, _job, org, role, admin in ACCOUNTS:
         label = ADMIN_LABEL if admin else Role(role).label
         click.echo(f"  {email:<36} {name} — {label}, {org}")
+
+
+def load_inventory() -> None:
+    """One open campaign: EHPAD Les Tilleuls has answered, Loire Services is halfway."""
+    from datetime import timedelta
+
+    from app.inventory import services as inventory
+    from app.inventory.models import Campaign
+
+    if db.session.scalar(select(Campaign.id).limit(1)):
+        return
+    trainer = db.session.scalar(select(User).where(User.email == "formatrice@demo.compagnon.fr"))
+    today = utcnow().date()
+    campaign = inventory.open_campaign(
+        trainer, "Recensement des pratiques d’accueil 2026", "recensement-pratiques",
+        today - timedelta(days=20), today + timedelta(days=40),
+    )
+    for email, organisation_name, values, practices, send in DEMO_ANSWERS:
+        employer = db.session.scalar(select(User).where(User.email == email))
+        organisation = db.session.scalar(
+            select(Organisation).where(Organisation.name == organisation_name)
+        )
+        blocks = [inventory.PracticeInput(None, *p) for p in practices]
+        if send:
+            inventory.submit(employer, campaign, organisation, values, blocks)
+        else:
+            inventory.save_draft(employer, campaign, organisation, values, blocks)
+
+
+DEMO_ANSWERS = [
+    ("rh.tilleuls@demo.compagnon.fr", "EHPAD Les Tilleuls", {
+        "effectif_salaries": "64", "recrutements_annuels": "18",
+        "phases_formalisees": ["avant-arrivee", "premier-jour", "premiere-semaine"],
+        "duree_accompagnement": "un-mois",
+        "outils_utilises": ["livret-accueil", "checklist", "binome", "rapport-etonnement"],
+        "outil_le_plus_utile": "Le livret d’accueil envoyé avant l’arrivée",
+        "tuteurs_designes": "oui-formes", "nombre_tuteurs": "6", "heures_tutorat": "10",
+        "reconnaissance_tutorat": ["temps-planifie", "formation"],
+        "partenaires_accompagnement": ["mission-locale", "france-travail"],
+        "rencontres_tripartites": "parfois",
+        "difficultes": ["manque-de-temps", "departs-precoces"],
+        "difficultes_precisions": "Les plannings tendus laissent peu de temps aux tuteurs "
+                                  "pendant les week-ends.",
+        "besoins": ["formation-tuteurs", "echanges-employeurs"],
+    }, [
+        ("Le café d’accueil du lundi",
+         "Chaque lundi à 9 h, les personnes arrivées dans la semaine prennent un café avec la "
+         "directrice, l’IDEC et leur tuteur·rice. On présente la maison, on répond aux "
+         "questions, on remet le badge et le livret.", "premier-jour", "accueil"),
+        ("Le carnet de bord du binôme",
+         "Un petit carnet que la nouvelle personne et son tuteur remplissent ensemble chaque "
+         "soir de la première semaine : ce qui a été vu, ce qui reste à voir.",
+         "premiere-semaine", "transmission"),
+    ], True),
+    ("rh.loire@demo.compagnon.fr", "Aide à domicile Loire Services", {
+        "effectif_salaries": "120", "phases_formalisees": ["premier-jour", "premier-mois"],
+    }, [], False),
+]
+
+
+# Each domain's demo data, in order (the command above runs them).
+DEMO_STEPS = [load_community, load_content, load_inventory]

@@ -5,6 +5,7 @@ from flask_babel import format_date, format_datetime
 from flask_login import current_user
 
 from app.accounts import policy
+from app.inventory import policy as inventory_policy
 from app.web import wants_fragment
 
 
@@ -34,6 +35,10 @@ def register(app: Flask) -> None:
             items.append(("home.index", "Accueil", "/"))
             items.append(("library.index", "Pratiques", "/pratiques"))
             items.append(("library.tools", "Outils", "/outils"))
+            if inventory_policy.can_open_campaign(current_user) or (
+                inventory_policy.answering_organisations(current_user)
+            ):
+                items.append(("inventory.index", "Recensement", "/recensement"))
             if current_user.active_memberships:
                 items.append(("accounts.organisations", "Mes organisations",
                               "/compte/organisations"))

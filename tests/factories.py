@@ -123,3 +123,46 @@ def make_practice_file(practice, filename: str = "Livret d’accueil.pdf"):
     db.session.add(attachment)
     db.session.commit()
     return attachment
+
+
+def make_campaign(opened_by: User | None = None, days_left: int = 30, **overrides):
+    """An open campaign with the default questionnaire of content/inventory/."""
+    from app.inventory.models import Campaign
+    from app.inventory.questionnaire import available
+
+    questionnaire = available()["recensement-pratiques"]
+    today = utcnow().date()
+    values = {"title": "Recensement 2026", "questionnaire_slug": questionnaire.slug,
+              "questionnaire_data": questionnaire.as_data(),
+              "opens_on": today - timedelta(days=1),
+              "closes_on": today + timedelta(days=days_left)}
+    values.update(overrides)
+    campaign = Campaign(**values)
+    db.session.add(campaign)
+    db.session.commit()
+    return campaign
+
+
+def make_answer(campaign, organisation: Organisation, submitted: bool = False,
+                practices: int = 1, with_file: bool = False, **values):
+    """An answer with `practices` described practices (the first with a file if asked)."""
+    from app.files import storage
+    from app.inventory.models import DescribedPractice, InventoryAnswer
+
+    answer = InventoryAnswer(campaign=campaign, organisation=organisation, values=values,
+                             status="submitted" if submitted else "draft",
+                             submitted_at=utcnow() if submitted else None)
+    for position in range(practices):
+        described = DescribedPractice(
+            position=position, title=f"Le café d’accueil {position + 1}",
+            description="Chaque lundi, un café avec la direction.\nOn remet le livret.",
+            phase="premier-jour", category="accueil",
+        )
+        if with_file and position == 0:
+            described.storage_key = storage().save(PDF_BYTES, "pdf")
+            described.filename, described.extension = "Livret.pdf", "pdf"
+            described.content_type, described.size = "application/pdf", len(PDF_BYTES)
+        answer.practices.append(described)
+    db.session.add(answer)
+    db.session.commit()
+    return answer

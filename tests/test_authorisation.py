@@ -64,6 +64,17 @@ MATRIX = {
     "library.download": ("GET", "/pratiques/{published}/fichiers/{file}", SIGNED_IN),
     "library.remove_file": ("POST", "/pratiques/{published}/fichiers/{file}/supprimer", EDITORS),
     "library.tools": ("GET", "/outils", SIGNED_IN),
+    "inventory.index": ("GET", "/recensement", WRITERS),
+    "inventory.new": ("GET", "/recensement/nouveau", REVIEWERS),
+    "inventory.campaign": ("GET", "/recensement/{campaign}", WRITERS),
+    "inventory.answer": ("GET", "/recensement/{campaign}/organisations/{org}", {"employer"}),
+    "inventory.autosave": ("POST", "/recensement/{campaign}/organisations/{org}/brouillon",
+                           {"employer"}),
+    "inventory.answers": ("GET", "/recensement/{campaign}/reponses", REVIEWERS),
+    "inventory.answer_detail": ("GET", "/recensement/{campaign}/reponses/{answer}", EDITORS),
+    "inventory.create_sheet": ("POST", "/recensement/pratiques/{described}/fiche", REVIEWERS),
+    "inventory.described_file": ("GET", "/recensement/pratiques/{described}/fichier", EDITORS),
+    "inventory.export": ("GET", "/recensement/{campaign}/export.csv", REVIEWERS),
     "admin.index": ("GET", "/admin", {"admin"}),
     "admin.organisations": ("GET", "/admin/organisations", {"admin"}),
     "admin.new_organisation": ("GET", "/admin/organisations/nouvelle", {"admin"}),
@@ -108,7 +119,12 @@ def world(app):
         published = factories.make_practice(org)
         draft = factories.make_practice(org, published=False)
         attachment = factories.make_practice_file(published)
+        campaign = factories.make_campaign()
+        answer = factories.make_answer(campaign, org, submitted=True, with_file=True)
         ids = {
+            "campaign": campaign.id,
+            "answer": answer.id,
+            "described": answer.practices[0].id,
             "published": published.slug,
             "draft": draft.slug,
             "file": attachment.id,
