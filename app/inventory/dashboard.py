@@ -137,12 +137,11 @@ def export_csv(campaign: Campaign, answers: list[InventoryAnswer]) -> str:
                "Envoyée" if answer.is_submitted else "Brouillon",
                answer.submitted_at.strftime("%d/%m/%Y") if answer.submitted_at else ""]
         for question in questions:
-            value = answer.values.get(question.key) or ""
-            if isinstance(value, list):
-                value = " ; ".join(question.choice_labels.get(v, v) for v in value)
-            elif question.type == "single_choice":
-                value = question.choice_labels.get(value, value)
-            row.append(_safe_cell(str(value)))
+            value = answer.values.get(question.key)
+            if question.type == "number":
+                row.append(_safe_cell(str(value or "")))  # the number alone, for formulas
+            else:
+                row.append(_safe_cell(question.display(value)))
         row.append(" | ".join(_safe_cell(p.title) for p in answer.practices if not p.is_blank))
         writer.writerow(row)
     return out.getvalue()

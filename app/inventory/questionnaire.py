@@ -38,6 +38,15 @@ class Question:
     def choice_labels(self) -> dict[str, str]:
         return {c.value: c.label for c in self.choices}
 
+    def display(self, value) -> str:
+        """An answer as a person reads it: choice labels, the unit after a number."""
+        if not value:
+            return ""
+        if isinstance(value, list):
+            return " ; ".join(self.choice_labels.get(v, v) for v in value)
+        text = self.choice_labels.get(value, value)
+        return f"{text} {self.unit}" if self.type == "number" and self.unit else text
+
 
 @dataclass
 class Section:
