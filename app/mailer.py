@@ -22,3 +22,10 @@ def send_mail(to: str, subject: str, template: str, **context) -> Message:
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
         (outbox / f"{stamp}-{token_hex(4)}.eml").write_bytes(message.as_bytes())
     return message
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for an e-mail, built on PUBLIC_URL, never on the request's Host
+    header (which an attacker controls in a password-reset request)."""
+    path = current_app.url_map.bind("compagnon").build(endpoint, values)
+    return current_app.config["PUBLIC_URL"].rstrip("/") + path

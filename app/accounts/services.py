@@ -26,7 +26,7 @@ from app.accounts.models import (
 )
 from app.accounts.passwords import hash_password, password_problem, verify_password
 from app.extensions import db
-from app.mailer import send_mail
+from app.mailer import external_url, send_mail
 
 
 class AccountError(Exception):
@@ -58,13 +58,6 @@ def new_token() -> tuple[str, str]:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _external(endpoint: str, **values) -> str:
-    """An absolute link for an e-mail, built on PUBLIC_URL, never on the request's Host
-    header (which an attacker controls in a password-reset request)."""
-    path = current_app.url_map.bind("compagnon").build(endpoint, values)
-    return current_app.config["PUBLIC_URL"].rstrip("/") + path
 
 
 # --- Login and throttling -------------------------------------------------
@@ -165,7 +158,7 @@ def request_password_reset(email: str) -> None:
         "Réinitialiser votre mot de passe Compagnon",
         "password_reset",
         user=user,
-        link=_external("accounts.reset_password", token=token),
+        link=external_url("accounts.reset_password", token=token),
         hours=hours,
     )
 
@@ -287,7 +280,7 @@ def invite(
         f"Invitation à rejoindre {organisation.name} sur Compagnon",
         "invitation",
         invitation=invitation,
-        link=_external("accounts.accept_invitation", token=token),
+        link=external_url("accounts.accept_invitation", token=token),
         days=days,
     )
     return invitation

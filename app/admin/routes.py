@@ -19,6 +19,8 @@ from app.accounts.models import (
 )
 from app.admin import bp
 from app.extensions import db
+from app.library import taxonomy
+from app.library.models import TaxonomyTerm
 from app.web import render
 
 
@@ -137,3 +139,44 @@ def _set_user_active(user_id: int, active: bool):
     flash(f"Compte {'réactivé' if active else 'désactivé'} : {user.full_name}.", "success")
     return redirect(url_for("admin.users", q=request.args.get("q") or None,
                             page=request.args.get("page")), 303)
+
+
+# --- Vocabularies ---------------------------------------------------------------------
+
+
+@bp.get("/vocabulaires")
+def vocabularies():
+    """The fixed vocabularies (categories, phases, sectors), with their labels."""
+    rows = db.session.scalars(
+        select(TaxonomyTerm).order_by(TaxonomyTerm.kind, TaxonomyTerm.position)
+    ).all()
+    by_kind: dict[str, list[TaxonomyTerm]] = {kind: [] for kind in taxonomy.KIND_LABELS}
+    for term in rows:
+        by_kind.setdefault(term.kind, []).append(term)
+    return render("admin/vocabularies.html", by_kind=by_kind, kinds=taxonomy.KIND_LABELS)
+
+
+@bp.post("/vocabulaires/<int:term_id>")
+def rename_term(term_id: int):
+    """Change a value's label (its identifier in URLs and files stays)."""
+    term = db.session.get(TaxonomyTerm, term_id) or abort(404)
+    try:
+        taxonomy.rename_term(term, request.form.get("label", ""))
+    except taxonomy.TaxonomyError as error:
+        flash(error.message, "error")
+    else:
+        flash(f"Libellé enregistré : {term.label}.", "success")
+    return redirect(url_for("admin.vocabularies") + f"#{term.kind}", 303)
+
+
+@bp.post("/vocabulaires/ajouter")
+def add_term():
+    """Add a value to a vocabulary."""
+    kind = request.form.get("kind", "")
+    try:
+        term = taxonomy.add_term(kind, request.form.get("label", ""))
+    except taxonomy.TaxonomyError as error:
+        flash(error.message, "error")
+    else:
+        flash(f"Valeur ajoutée : {term.label} ({term.slug}).", "success")
+    return redirect(url_for("admin.vocabularies") + f"#{kind}", 303)

@@ -26,6 +26,7 @@ from app.library.models import (
     TaxonomyKind,
     UsefulVote,
 )
+from app.mailer import external_url, send_mail
 from app.markup import render_markdown
 
 MAX_TAGS = 10
@@ -184,6 +185,7 @@ def publish(actor: User, practice: Practice) -> PracticeRevision:
     copy_published(practice, revision)
     practice.published_at = practice.published_at or now
     db.session.commit()
+    _tell_author(revision, actor, "sheet_published", "Votre fiche est publiée")
     return revision
 
 
@@ -209,7 +211,18 @@ def request_changes(actor: User, practice: Practice, comment: str) -> PracticeRe
     revision.review_comment = comment.strip()
     revision.reviewed_at, revision.reviewer = utcnow(), actor
     db.session.commit()
+    _tell_author(revision, actor, "sheet_changes_requested", "Votre fiche est à reprendre")
     return revision
+
+
+def _tell_author(revision: PracticeRevision, reviewer: User, template: str, subject: str):
+    """E-mail the review decision to the revision's author (not to oneself)."""
+    author = revision.author
+    if author is None or author.id == reviewer.id or not author.active:
+        return
+    send_mail(author.email, f"{subject} : {revision.title}", template, revision=revision,
+              reviewer=reviewer,
+              link=external_url("library.detail", slug=revision.practice.slug))
 
 
 # --- Adoption and votes --------------------------------------------------------

@@ -32,3 +32,41 @@ def label(kind: str, slug: str | None) -> str:
 
 def is_valid(kind: str, slug: str | None) -> bool:
     return any(value == slug for value, _ in terms(kind))
+
+
+class TaxonomyError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+KIND_LABELS = {"category": "Catégories", "phase": "Étapes de l’accueil", "sector": "Secteurs"}
+
+
+def rename_term(term: TaxonomyTerm, label: str) -> None:
+    """Change the label people read; the slug (in URLs and content files) stays."""
+    label = " ".join(label.split())
+    if not label or len(label) > 80:
+        raise TaxonomyError("Le libellé doit faire entre 1 et 80 caractères.")
+    term.label = label
+    db.session.commit()
+
+
+def add_term(kind: str, label: str) -> TaxonomyTerm:
+    """Add a value at the end of a vocabulary, with a slug made from its label."""
+    from app.library.services import slugify
+
+    if kind not in KIND_LABELS:
+        raise TaxonomyError("Vocabulaire inconnu.")
+    label = " ".join(label.split())
+    if not label or len(label) > 80:
+        raise TaxonomyError("Le libellé doit faire entre 1 et 80 caractères.")
+    slug = slugify(label, limit=40)
+    if any(existing == slug for existing, _ in terms(kind)):
+        raise TaxonomyError("Cette valeur existe déjà dans ce vocabulaire.")
+    position = len(terms(kind))
+    term = TaxonomyTerm(kind=kind, slug=slug, label=label, position=position)
+    db.session.add(term)
+    db.session.commit()
+    g.pop("_taxonomy", None)
+    return term

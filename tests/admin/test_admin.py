@@ -1,6 +1,7 @@
 from sqlalchemy import select
 
 from app.accounts.models import Organisation, User
+from app.library.models import TaxonomyTerm
 from app.extensions import db
 from tests import factories
 from tests.conftest import counting_queries
@@ -98,3 +99,28 @@ def test_list_pages_query_count_does_not_grow_with_rows(app, client, auth):
             client.get("/admin/comptes")
         counts.append((len(organisations), len(users)))
     assert counts[0] == counts[1]
+
+
+def test_admin_renames_a_category_and_the_library_shows_it(app, client, auth):
+    auth.login(_admin(app))
+    with app.app_context():
+        term = db.session.scalar(select(TaxonomyTerm).where(TaxonomyTerm.slug == "accueil"))
+        factories.make_practice(factories.make_organisation(), category="accueil")
+        term_id = term.id
+    assert client.post(f"/admin/vocabulaires/{term_id}",
+                       data={"label": "Accueil des nouveaux·elles"}).status_code == 303
+    assert "Accueil des nouveaux·elles" in client.get("/pratiques").get_data(as_text=True)
+    page = client.post(f"/admin/vocabulaires/{term_id}", data={"label": "  "},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "entre 1 et 80 caractères" in page
+
+
+def test_admin_adds_a_value_that_sheets_can_then_use(app, client, auth):
+    auth.login(_admin(app))
+    client.post("/admin/vocabulaires/ajouter", data={"kind": "sector", "label": "Petite enfance"})
+    page = client.get("/admin/vocabulaires").get_data(as_text=True)
+    assert "petite-enfance" in page
+    again = client.post("/admin/vocabulaires/ajouter", data={"kind": "sector",
+                                                             "label": "Petite enfance"},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "existe déjà" in again
