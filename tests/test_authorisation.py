@@ -75,6 +75,7 @@ MATRIX = {
     "inventory.create_sheet": ("POST", "/recensement/pratiques/{described}/fiche", REVIEWERS),
     "inventory.described_file": ("GET", "/recensement/pratiques/{described}/fichier", EDITORS),
     "inventory.export": ("GET", "/recensement/{campaign}/export.csv", REVIEWERS),
+    "search.index": ("GET", "/recherche?q=binôme", SIGNED_IN),
     "admin.index": ("GET", "/admin", {"admin"}),
     "admin.vocabularies": ("GET", "/admin/vocabulaires", {"admin"}),
     "admin.rename_term": ("POST", "/admin/vocabulaires/1", {"admin"}),

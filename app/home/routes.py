@@ -8,6 +8,7 @@ from app.accounts.models import Invitation, Membership, Role, utcnow
 from app.extensions import db
 from app.home import bp
 from app.library.queries import library_summary
+from app.search.sync import get_index
 from app.web import render
 
 
@@ -41,10 +42,14 @@ def index():
 
 @bp.get("/healthz")
 def healthz():
-    """Liveness for load balancers: the database answers."""
+    """Readiness for load balancers: the database answers and the index opens."""
     try:
         db.session.execute(text("SELECT 1"))
     except Exception:  # any database failure means "not ready"
         db.session.rollback()
         return jsonify(status="error", database="unreachable"), 503
+    try:
+        get_index().check()
+    except Exception:  # an unreadable index means "not ready" too
+        return jsonify(status="error", index="unreadable"), 503
     return jsonify(status="ok")

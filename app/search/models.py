@@ -1,0 +1,17 @@
+"""The search outbox: index changes written in the same transaction as the data."""
+
+from datetime import datetime
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.accounts.models import utcnow
+from app.extensions import db
+
+
+class SearchOutbox(db.Model):
+    __tablename__ = "search_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40))  # "practice:12", "tool:5"
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

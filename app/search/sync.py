@@ -1,0 +1,117 @@
+"""Keeping the index in step with the database, through an outbox.
+
+An `after_flush` listener writes one outbox row per changed document, in the
+same transaction as the data: a rolled-back change never reaches the index, a
+committed one is never forgotten. After the commit, the outbox is drained into
+the index with one writer. If the index is busy or the process dies, the rows
+stay and the next drain (any later commit, a search, or `flask search drain`)
+applies them; `flask search reindex` rebuilds everything from the database.
+"""
+
+import logging
+
+from flask import current_app
+from sqlalchemy import delete, event, insert, select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import utcnow
+from app.extensions import db
+from app.library.models import Practice, PracticeFile
+from app.search import documents
+from app.search.models import SearchOutbox
+from app.search.whoosh_index import IndexBusy, WhooshIndex
+
+log = logging.getLogger(__name__)
+BATCH = 500
+
+
+def get_index(app=None) -> WhooshIndex:
+    """The process's index object for this app (one searcher per worker)."""
+    app = app or current_app._get_current_object()
+    index = app.extensions.get("compagnon_search")
+    if index is None:
+        index = app.extensions["compagnon_search"] = WhooshIndex(app.config["SEARCH_INDEX_DIR"])
+    return index
+
+
+def _keys(session: Session) -> set[str]:
+    keys = set()
+    for obj in [*session.new, *session.dirty, *session.deleted]:
+        if isinstance(obj, Practice):
+            if obj in session.dirty and not session.is_modified(obj, include_collections=False):
+                continue
+            keys.add(f"practice:{obj.id}")
+            keys.update(f"tool:{f.id}" for f in obj.__dict__.get("files", []) if f.id)
+        elif isinstance(obj, PracticeFile):
+            keys.add(f"tool:{obj.id}")
+    return keys
+
+
+@event.listens_for(Session, "after_flush")
+def record_changes(session: Session, _context) -> None:
+    keys = _keys(session)
+    if keys:
+        now = utcnow()
+        session.connection().execute(
+            insert(SearchOutbox.__table__), [{"key": key, "created_at": now} for key in keys]
+        )
+        session.info["search_pending"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def drain_after_commit(session: Session) -> None:
+    if session.info.pop("search_pending", False):
+        try:
+            drain()
+        except Exception:  # the user's change is saved; the outbox keeps the index's part
+            log.exception("search: drain after commit failed; the outbox keeps the changes")
+
+
+@event.listens_for(Session, "after_rollback")
+def forget_changes(session: Session) -> None:
+    session.info.pop("search_pending", None)
+
+
+def pending() -> int:
+    from sqlalchemy import func
+
+    return db.session.scalar(select(func.count(SearchOutbox.id)))
+
+
+def drain(batch: int = BATCH) -> int:
+    """Apply waiting outbox rows to the index; returns how many rows were applied."""
+    index = get_index()
+    applied = 0
+    with Session(db.engine) as session:
+        while True:
+            rows = session.execute(
+                select(SearchOutbox.id, SearchOutbox.key).order_by(SearchOutbox.id).limit(batch)
+            ).all()
+            if not rows:
+                return applied
+            found = documents.load(session, list({key for _, key in rows}))
+            updates = [doc for doc in found.values() if doc is not None]
+            removals = [key for key, doc in found.items() if doc is None]
+            try:
+                index.apply(updates, removals)
+            except IndexBusy:
+                log.warning("search: index busy, %d change(s) wait in the outbox", len(rows))
+                return applied
+            session.execute(delete(SearchOutbox).where(
+                SearchOutbox.id.in_([row_id for row_id, _ in rows])))
+            session.commit()
+            applied += len(rows)
+            if len(rows) < batch:
+                return applied
+
+
+def rebuild(progress=None) -> int:
+    """Rebuild the whole index from the database; the outbox rows seen before are dropped."""
+    with Session(db.engine) as session:
+        last = session.scalar(select(SearchOutbox.id).order_by(SearchOutbox.id.desc()).limit(1))
+        stream = documents.everything(session)
+        count = get_index().rebuild(progress(stream) if progress else stream)
+        if last is not None:
+            session.execute(delete(SearchOutbox).where(SearchOutbox.id <= last))
+            session.commit()
+    return count
