@@ -90,6 +90,9 @@ def load_content() -> None:
     from app.content import run_import
 
     run_import(ROOT / "content")
+    from app.catalogue import importer as catalogue_importer
+
+    catalogue_importer.import_folder(ROOT / "content")
 
 
 def is_empty() -> bool:
@@ -170,5 +173,25 @@ DEMO_ANSWERS = [
 ]
 
 
+def load_training() -> None:
+    """The demo tutors: one module completed, one in progress."""
+    from app.catalogue import services as catalogue
+    from app.catalogue.models import Enrolment, LearningPath
+
+    path = db.session.scalar(select(LearningPath).order_by(LearningPath.id))
+    if path is None or len(path.steps) < 2:
+        return
+    first, second = path.steps[0].module, path.steps[1].module
+    for email in ("tuteur.tilleuls@demo.compagnon.fr", "tutrice.loire@demo.compagnon.fr"):
+        tutor = db.session.scalar(select(User).where(User.email == email))
+        if db.session.scalar(select(Enrolment.id).where(Enrolment.user_id == tutor.id)):
+            continue
+        for lesson in first.lessons:
+            catalogue.set_lesson_done(tutor, lesson, True)
+            for question in lesson.questions:
+                catalogue.answer(tutor, question, sorted(question.correct_indexes))
+        catalogue.set_lesson_done(tutor, second.lessons[0], True)
+
+
 # Each domain's demo data, in order (the command above runs them).
-DEMO_STEPS = [load_community, load_content, load_inventory]
+DEMO_STEPS = [load_community, load_content, load_inventory, load_training]

@@ -33,6 +33,7 @@ def register(app: Flask) -> None:
             return {}
         if current_user.is_authenticated:
             items.append(("home.index", "Accueil", "/"))
+            items.append(("catalogue.index", "Formations", "/formations"))
             items.append(("library.index", "Pratiques", "/pratiques"))
             items.append(("library.tools", "Outils", "/outils"))
             if inventory_policy.can_open_campaign(current_user) or (

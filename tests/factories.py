@@ -166,3 +166,59 @@ def make_answer(campaign, organisation: Organisation, submitted: bool = False,
     db.session.add(answer)
     db.session.commit()
     return answer
+
+
+def make_module(status: str = "published", lessons: int = 2, questions: int = 1, **overrides):
+    """A module with `lessons` lessons; the first lesson has `questions` questions."""
+    from app.catalogue.models import Lesson, Module, Question
+
+    n = next(_sequence)
+    values = {"slug": f"module-{n}", "title": f"Transmettre les gestes {n}",
+              "summary": "Montrer, faire ensemble, laisser faire.", "duration_minutes": 30,
+              "audience": "tuteur", "theme": "transmission", "objectives": ["Transmettre"],
+              "status": status, "published_at": utcnow()}
+    values.update(overrides)
+    module = Module(**values)
+    for position in range(lessons):
+        lesson = Lesson(slug=f"lecon-{position + 1}", position=position,
+                        title=f"Leçon {position + 1}", body_md="Du texte.",
+                        body_html="<p>Du texte.</p>")
+        if position == 0:
+            lesson.questions = [Question(
+                position=i, prompt=f"Qui accueille ? {i}", kind="single",
+                choices=[{"text": "Toute l’équipe", "correct": True},
+                         {"text": "Personne", "correct": False}],
+                explanation="L’accueil est l’affaire de tous.") for i in range(questions)]
+        module.lessons.append(lesson)
+    db.session.add(module)
+    db.session.commit()
+    return module
+
+
+def make_path(*modules, **overrides):
+    from app.catalogue.models import LearningPath, PathStep
+
+    n = next(_sequence)
+    values = {"slug": f"parcours-{n}", "title": "Parcours tuteur accueil salarié·e",
+              "summary": "Les modules du tuteur."}
+    values.update(overrides)
+    path = LearningPath(**values)
+    path.steps = [PathStep(module=m, position=i) for i, m in enumerate(modules)]
+    db.session.add(path)
+    db.session.commit()
+    return path
+
+
+def complete_module(user: User, module):
+    """Follow a module to the end through the services; returns the attestation."""
+    from sqlalchemy import select
+
+    from app.catalogue import services
+    from app.catalogue.models import Attestation
+
+    for lesson in module.lessons:
+        services.set_lesson_done(user, lesson, True)
+        for question in lesson.questions:
+            services.answer(user, question, sorted(question.correct_indexes))
+    return db.session.scalar(select(Attestation).where(
+        Attestation.user_id == user.id, Attestation.module_id == module.id))

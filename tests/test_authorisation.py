@@ -76,6 +76,15 @@ MATRIX = {
     "inventory.described_file": ("GET", "/recensement/pratiques/{described}/fichier", EDITORS),
     "inventory.export": ("GET", "/recensement/{campaign}/export.csv", REVIEWERS),
     "search.index": ("GET", "/recherche?q=binôme", SIGNED_IN),
+    "catalogue.index": ("GET", "/formations", SIGNED_IN),
+    "catalogue.mine": ("GET", "/formations/mes-formations", SIGNED_IN),
+    "catalogue.path": ("GET", "/formations/parcours/{path}", SIGNED_IN),
+    "catalogue.module": ("GET", "/formations/{module}", SIGNED_IN),
+    "catalogue.start": ("POST", "/formations/{module}/commencer", SIGNED_IN),
+    "catalogue.lesson": ("GET", "/formations/{module}/lecons/lecon-1", SIGNED_IN),
+    "catalogue.toggle_done": ("POST", "/formations/{module}/lecons/lecon-1/terminee", SIGNED_IN),
+    "catalogue.answer": ("POST", "/formations/{module}/questions/{question}", SIGNED_IN),
+    "catalogue.attestation": ("GET", "/attestations/{attestation}", EVERYONE),
     "admin.index": ("GET", "/admin", {"admin"}),
     "admin.vocabularies": ("GET", "/admin/vocabulaires", {"admin"}),
     "admin.rename_term": ("POST", "/admin/vocabulaires/1", {"admin"}),
@@ -125,7 +134,14 @@ def world(app):
         attachment = factories.make_practice_file(published)
         campaign = factories.make_campaign()
         answer = factories.make_answer(campaign, org, submitted=True, with_file=True)
+        module = factories.make_module()
+        learning_path = factories.make_path(module)
+        attestation = factories.complete_module(people["tutor"], module)
         ids = {
+            "module": module.slug,
+            "path": learning_path.slug,
+            "question": module.lessons[0].questions[0].id,
+            "attestation": attestation.code,
             "campaign": campaign.id,
             "answer": answer.id,
             "described": answer.practices[0].id,
