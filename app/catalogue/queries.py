@@ -1,12 +1,17 @@
 """Reading the catalogue: modules with counts and one person's progress, in a few queries."""
 
+import statistics
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
+from app.accounts.models import Membership, User
 from app.catalogue.models import (
     DURATIONS,
+    Attestation,
     Enrolment,
+    LearningPath,
     Lesson,
     LessonProgress,
     Module,
@@ -79,3 +84,75 @@ def published_modules(audience: str = "", duration: str = "", theme: str = "") -
     if theme:
         query = query.where(Module.theme == theme)
     return db.session.scalars(query).all()
+
+
+TUTOR_PATH = "parcours-tuteur-accueil"
+
+
+def trained_tutor_ids(user_ids: list[int]) -> set[int]:
+    """« Tuteur·rice formé·e » = has completed the tutor path (the onboarding domain uses it)."""
+    if not user_ids:
+        return set()
+    return set(db.session.scalars(
+        select(Attestation.user_id).join(LearningPath, LearningPath.id == Attestation.path_id)
+        .where(LearningPath.slug == TUTOR_PATH, Attestation.user_id.in_(user_ids))
+    ))
+
+
+@dataclass
+class OrganisationStats:
+    name: str
+    enrolled: int = 0
+    completed: int = 0
+    durations: list[float] | None = None
+
+    @property
+    def rate(self) -> int:
+        return round(100 * self.completed / self.enrolled) if self.enrolled else 0
+
+    @property
+    def median_days(self) -> float | None:
+        if not self.durations:
+            return None
+        return round(statistics.median(self.durations), 1)
+
+
+def module_stats(module: Module) -> list[OrganisationStats]:
+    """Enrolments, completion rate and median days to complete, overall then per organisation."""
+    enrolments = db.session.scalars(
+        select(Enrolment)
+        .options(selectinload(Enrolment.user).selectinload(User.memberships)
+                 .selectinload(Membership.organisation))
+        .where(Enrolment.module_id == module.id)
+    ).all()
+    overall = OrganisationStats("Ensemble", durations=[])
+    by_org: dict[str, OrganisationStats] = {}
+    for enrolment in enrolments:
+        names = [m.organisation.name for m in enrolment.user.active_memberships]
+        names = names or ["Sans organisation"]
+        for stats in [overall, *[by_org.setdefault(n, OrganisationStats(n, durations=[]))
+                                 for n in names]]:
+            stats.enrolled += 1
+            if enrolment.completed_at:
+                stats.completed += 1
+                days = (enrolment.completed_at - enrolment.started_at).total_seconds() / 86400
+                stats.durations.append(days)
+    return [overall, *sorted(by_org.values(), key=lambda s: s.name)]
+
+
+def team_training(organisation_id: int, modules: list[Module]):
+    """The organisation's tutors × published modules: « terminé », « en cours » or nothing."""
+    tutors = db.session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.organisation_id == organisation_id, Membership.active.is_(True),
+               Membership.role == "tutor", User.active.is_(True))
+        .order_by(User.full_name)
+    ).all()
+    states = {}
+    if tutors:
+        for enrolment in db.session.scalars(select(Enrolment).where(
+                Enrolment.user_id.in_([t.id for t in tutors]))):
+            states[(enrolment.user_id, enrolment.module_id)] = (
+                "done" if enrolment.completed_at else "started")
+    trained = trained_tutor_ids([t.id for t in tutors])
+    return tutors, states, trained

@@ -1,11 +1,15 @@
 """URLs under /formations (modules, lessons, paths, « Mes formations») and /attestations."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+import csv
+import io
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.catalogue import bp, policy, queries, services
+from app.catalogue.forms import LessonForm, ModuleForm, QuestionForm
 from app.catalogue.models import (
     AUDIENCES,
     DURATIONS,
@@ -19,6 +23,7 @@ from app.catalogue.models import (
 )
 from app.extensions import db
 from app.library import taxonomy
+from app.library.policy import is_reviewer
 from app.web import render, wants_fragment
 
 
@@ -56,6 +61,7 @@ def index():
         progress=queries.progress_by_module(current_user.id, [m.id for m in modules]),
         audience=audience, duration=duration, theme=theme, audiences=AUDIENCES,
         durations=DURATIONS, themes=taxonomy.terms("category"), label=taxonomy.label,
+        is_trainer=is_reviewer(current_user), is_employer=current_user.has_role("employer"),
     )
 
 
@@ -212,3 +218,229 @@ def attestation(code: str):
     if found is None:
         abort(404)
     return render("catalogue/attestation.html", attestation=found)
+
+
+# --- Trainers: writing modules ---------------------------------------------------------
+
+
+def require_trainer() -> None:
+    if not is_reviewer(current_user):
+        abort(403)
+
+
+def _field_error(form, message: str, field: str | None = None) -> None:
+    target = getattr(form, field, None) if field else None
+    if target is not None:
+        target.errors = [*target.errors, message]
+    else:
+        form.form_errors.append(message)
+
+
+@bp.get("/formations/gestion")
+@login_required
+def manage():
+    """Every module, whatever its state, for trainers and admins."""
+    require_trainer()
+    modules = db.session.scalars(select(Module).order_by(Module.status, Module.title)).all()
+    counts = queries.progress_by_module(current_user.id, [m.id for m in modules])
+    enrolled = dict(db.session.execute(
+        select(Enrolment.module_id, func.count(Enrolment.id)).group_by(Enrolment.module_id)
+    ).all())
+    return render("catalogue/manage.html", modules=modules, counts=counts, enrolled=enrolled)
+
+
+@bp.route("/formations/nouveau", methods=["GET", "POST"])
+@login_required
+def new_module():
+    """Create a module (as a draft)."""
+    require_trainer()
+    form = ModuleForm()
+    if form.validate_on_submit():
+        module = services.save_module(current_user, None, **_module_fields(form))
+        flash("Module créé en brouillon : ajoutez ses leçons puis publiez-le.", "success")
+        return redirect(url_for("catalogue.edit_module", slug=module.slug), 303)
+    return render("catalogue/module_form.html", form=form, module=None,
+                  status=422 if form.is_submitted() else 200)
+
+
+def _module_fields(form: ModuleForm) -> dict:
+    return {"title": form.title.data, "summary": form.summary.data,
+            "duration_minutes": form.duration_minutes.data, "audience": form.audience.data,
+            "theme": form.theme.data, "objectives": (form.objectives.data or "").splitlines(),
+            "intro_md": form.intro_md.data or ""}
+
+
+@bp.route("/formations/<slug>/modifier", methods=["GET", "POST"])
+@login_required
+def edit_module(slug: str):
+    """Edit a module's fields, its lessons and its state."""
+    require_trainer()
+    module = get_module(slug)
+    form = ModuleForm(obj=module if request.method == "GET" else None)
+    if request.method == "GET":
+        form.objectives.data = "\n".join(module.objectives)
+    if form.validate_on_submit():
+        services.save_module(current_user, module, **_module_fields(form))
+        flash("Module enregistré.", "success")
+        return redirect(url_for("catalogue.edit_module", slug=slug), 303)
+    return render("catalogue/module_form.html", form=form, module=module,
+                  lesson_form=LessonForm(), status=422 if form.is_submitted() else 200)
+
+
+@bp.post("/formations/<slug>/etat")
+@login_required
+def set_status(slug: str):
+    """Publish, archive or take back to draft."""
+    require_trainer()
+    module = get_module(slug)
+    wanted = request.form.get("etat", "")
+    try:
+        services.set_status(current_user, module, wanted)
+    except services.CatalogueError as error:
+        flash(error.message, "error")
+    else:
+        flash({"published": "Module publié : les tuteur·rices le voient dans le catalogue.",
+               "archived": "Module archivé : il ne figure plus au catalogue.",
+               "draft": "Module repassé en brouillon."}[wanted], "success")
+    return redirect(url_for("catalogue.edit_module", slug=slug), 303)
+
+
+@bp.post("/formations/<slug>/lecons")
+@login_required
+def add_lesson(slug: str):
+    """Add a lesson at the end of the module."""
+    require_trainer()
+    module = get_module(slug)
+    form = LessonForm()
+    if not form.validate_on_submit():
+        flash("Donnez un titre et une durée (en minutes) à la nouvelle leçon.", "error")
+        return redirect(url_for("catalogue.edit_module", slug=slug), 303)
+    lesson = services.save_lesson(current_user, module, None, title=form.title.data,
+                                  duration_minutes=form.duration_minutes.data,
+                                  body_md=form.body_md.data or "")
+    return redirect(url_for("catalogue.edit_lesson", slug=slug, lesson_slug=lesson.slug), 303)
+
+
+@bp.route("/formations/<slug>/lecons/<lesson_slug>/modifier", methods=["GET", "POST"])
+@login_required
+def edit_lesson(slug: str, lesson_slug: str):
+    """Edit a lesson's text (live preview) and its self-check questions."""
+    require_trainer()
+    module = get_module(slug)
+    current = get_lesson(module, lesson_slug)
+    form = LessonForm(obj=current if request.method == "GET" else None)
+    if form.validate_on_submit():
+        services.save_lesson(current_user, module, current, title=form.title.data,
+                             duration_minutes=form.duration_minutes.data,
+                             body_md=form.body_md.data or "")
+        flash("Leçon enregistrée.", "success")
+        return redirect(url_for("catalogue.edit_lesson", slug=slug, lesson_slug=lesson_slug),
+                        303)
+    return render("catalogue/lesson_form.html", form=form, module=module, lesson=current,
+                  question_form=QuestionForm(), status=422 if form.is_submitted() else 200)
+
+
+@bp.post("/formations/<slug>/lecons/<lesson_slug>/supprimer")
+@login_required
+def delete_lesson(slug: str, lesson_slug: str):
+    """Delete a lesson (learners keep their progress on the others)."""
+    require_trainer()
+    module = get_module(slug)
+    current = get_lesson(module, lesson_slug)
+    services.delete_lesson(current_user, current)
+    flash(f"Leçon « {current.title} » supprimée.", "success")
+    return redirect(url_for("catalogue.edit_module", slug=slug), 303)
+
+
+@bp.post("/formations/<slug>/lecons/<lesson_slug>/deplacer")
+@login_required
+def move_lesson(slug: str, lesson_slug: str):
+    """Move a lesson up or down."""
+    require_trainer()
+    module = get_module(slug)
+    services.move_lesson(current_user, get_lesson(module, lesson_slug),
+                         -1 if request.form.get("sens") == "haut" else 1)
+    return redirect(url_for("catalogue.edit_module", slug=slug) + "#lecons", 303)
+
+
+@bp.post("/formations/<slug>/lecons/<lesson_slug>/questions")
+@login_required
+def add_question(slug: str, lesson_slug: str):
+    """Add a self-check question to a lesson."""
+    require_trainer()
+    module = get_module(slug)
+    current = get_lesson(module, lesson_slug)
+    form = QuestionForm()
+    if form.validate_on_submit():
+        try:
+            services.add_question(current_user, current, prompt=form.prompt.data,
+                                  kind=form.kind.data, choices_text=form.choices.data,
+                                  explanation=form.explanation.data or "")
+        except services.CatalogueError as error:
+            _field_error(form, error.message, "choices")
+        else:
+            flash("Question ajoutée.", "success")
+            return redirect(url_for("catalogue.edit_lesson", slug=slug,
+                                    lesson_slug=lesson_slug) + "#questions", 303)
+    return render("catalogue/lesson_form.html", form=LessonForm(obj=current), module=module,
+                  lesson=current, question_form=form, status=422)
+
+
+@bp.post("/formations/<slug>/questions/<int:question_id>/supprimer")
+@login_required
+def delete_question(slug: str, question_id: int):
+    """Delete a self-check question."""
+    require_trainer()
+    module = get_module(slug)
+    question = db.session.get(Question, question_id)
+    if question is None or question.lesson.module_id != module.id:
+        abort(404)
+    lesson_slug = question.lesson.slug
+    services.delete_question(current_user, question)
+    flash("Question supprimée.", "success")
+    return redirect(url_for("catalogue.edit_lesson", slug=slug, lesson_slug=lesson_slug)
+                    + "#questions", 303)
+
+
+@bp.get("/formations/<slug>/statistiques")
+@login_required
+def stats(slug: str):
+    """Enrolments, completion rate and median time, by organisation; CSV with ?format=csv."""
+    require_trainer()
+    module = get_module(slug)
+    rows = queries.module_stats(module)
+    if request.args.get("format") == "csv":
+        out = io.StringIO()
+        out.write("\ufeff")
+        writer = csv.writer(out, delimiter=";")
+        writer.writerow(["Organisation", "Inscrit·es", "Terminé", "Taux (%)",
+                         "Durée médiane (jours)"])
+        for row in rows:
+            writer.writerow([row.name, row.enrolled, row.completed, row.rate,
+                             "" if row.median_days is None else str(row.median_days).replace(
+                                 ".", ",")])
+        response = Response(out.getvalue(), mimetype="text/csv")
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="statistiques-{module.slug}.csv"')
+        return response
+    return render("catalogue/stats.html", module=module, rows=rows)
+
+
+# --- Employers: who is trained -------------------------------------------------------------
+
+
+@bp.get("/formations/equipe")
+@login_required
+def team():
+    """The organisation's tutors × modules: who is trained, who is in progress."""
+    organisations = [m.organisation for m in current_user.active_memberships
+                     if m.role == "employer"]
+    if not organisations:
+        abort(403)
+    wanted = request.args.get("organisation", type=int)
+    organisation = next((o for o in organisations if o.id == wanted), organisations[0])
+    modules = queries.published_modules(audience="tuteur")
+    tutors, states, trained = queries.team_training(organisation.id, modules)
+    return render("catalogue/team.html", organisation=organisation,
+                  organisations=organisations, modules=modules, tutors=tutors,
+                  states=states, trained=trained)

@@ -24,6 +24,8 @@ from app.catalogue.models import (
     QuestionAnswer,
 )
 from app.extensions import db
+from app.library.policy import is_reviewer
+from app.markup import render_markdown
 
 
 class CatalogueError(Exception):
@@ -152,3 +154,147 @@ def _complete_paths(user: User, module: Module, when) -> None:
             Attestation.user_id == user.id, Attestation.path_id == path.id))
         if not already and all(step.module_id in completed for step in path.steps):
             _attest(user, when, path=path)
+
+
+# --- Trainers: writing modules on the web ---------------------------------------------
+
+
+def _require_trainer(actor: User) -> None:
+    if not is_reviewer(actor):
+        raise CatalogueError("Seul·es les formateur·rices et administrateur·rices modifient "
+                             "les formations.")
+
+
+def _touch(module: Module) -> None:
+    """A change made on the web: later imports will not overwrite it silently, and a
+    published module gets a new version (attestations keep the one completed)."""
+    module.edited_on_web = True
+    if module.is_published:
+        module.version += 1
+
+
+def save_module(actor: User, module: Module | None, *, title: str, summary: str,
+                duration_minutes: int, audience: str, theme: str, objectives: list[str],
+                intro_md: str) -> Module:
+    """Create (as a draft) or update a module's own fields."""
+    _require_trainer(actor)
+    if module is None:
+        module = Module(slug=_unique_module_slug(title), status="draft")
+        db.session.add(module)
+    else:
+        _touch(module)
+    module.title, module.summary = title.strip(), summary.strip()
+    module.duration_minutes, module.audience, module.theme = duration_minutes, audience, theme
+    module.objectives = [o.strip() for o in objectives if o.strip()]
+    module.intro_md, module.intro_html = intro_md, str(render_markdown(intro_md))
+    db.session.commit()
+    return module
+
+
+def _unique_module_slug(title: str) -> str:
+    from app.library.services import slugify
+
+    base = slugify(title)
+    taken = set(db.session.scalars(select(Module.slug).where(Module.slug.like(f"{base}%"))))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def set_status(actor: User, module: Module, status: str) -> None:
+    """Publish, archive, or take back to draft (trainers and admins)."""
+    _require_trainer(actor)
+    if status not in ("draft", "published", "archived"):
+        raise CatalogueError("État inconnu.")
+    if status == "published" and not module.lessons:
+        raise CatalogueError("Ajoutez au moins une leçon avant de publier le module.")
+    if status == "published" and module.published_at is None:
+        module.published_at = utcnow()
+    module.status = status
+    db.session.commit()
+
+
+def save_lesson(actor: User, module: Module, lesson: Lesson | None, *, title: str,
+                duration_minutes: int, body_md: str) -> Lesson:
+    _require_trainer(actor)
+    if lesson is None:
+        from app.library.services import slugify
+
+        taken = {existing.slug for existing in module.lessons}
+        slug, n = slugify(title), 2
+        while slug in taken:
+            slug, n = f"{slugify(title)}-{n}", n + 1
+        lesson = Lesson(slug=slug, position=len(module.lessons))
+        module.lessons.append(lesson)
+    lesson.title, lesson.duration_minutes = title.strip(), duration_minutes
+    lesson.body_md, lesson.body_html = body_md, str(render_markdown(body_md))
+    _touch(module)
+    db.session.commit()
+    return lesson
+
+
+def delete_lesson(actor: User, lesson: Lesson) -> None:
+    """Remove a lesson; learners keep their progress on the other lessons."""
+    _require_trainer(actor)
+    module = lesson.module
+    module.lessons.remove(lesson)
+    for position, remaining in enumerate(module.lessons):
+        remaining.position = position
+    _touch(module)
+    db.session.commit()
+
+
+def move_lesson(actor: User, lesson: Lesson, offset: int) -> None:
+    _require_trainer(actor)
+    lessons = list(lesson.module.lessons)
+    index = lessons.index(lesson)
+    target = index + offset
+    if 0 <= target < len(lessons):
+        lessons[index], lessons[target] = lessons[target], lessons[index]
+        for position, item in enumerate(lessons):
+            item.position = position
+        _touch(lesson.module)
+        db.session.commit()
+
+
+def parse_choices(text: str) -> list[dict]:
+    """One choice per line; a line starting with « * » is a correct answer."""
+    choices = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line:
+            correct = line.startswith("*")
+            choices.append({"text": line.lstrip("*").strip(), "correct": correct})
+    return choices
+
+
+def add_question(actor: User, lesson: Lesson, *, prompt: str, kind: str, choices_text: str,
+                 explanation: str) -> Question:
+    """Add a self-check question; raises CatalogueError (with the field) when incomplete."""
+    _require_trainer(actor)
+    choices = parse_choices(choices_text)
+    correct = [c for c in choices if c["correct"]]
+    if not prompt.strip():
+        raise CatalogueError("Écrivez la question.")
+    if len(choices) < 2:
+        raise CatalogueError("Donnez au moins deux réponses possibles, une par ligne.")
+    if not correct:
+        raise CatalogueError("Marquez la ou les bonnes réponses d’un astérisque (*).")
+    if kind == "single" and len(correct) != 1:
+        raise CatalogueError("Une question à réponse unique a exactement une bonne réponse.")
+    question = Question(position=len(lesson.questions), prompt=prompt.strip(),
+                        kind=kind if kind in ("single", "multiple") else "single",
+                        choices=choices, explanation=explanation.strip())
+    lesson.questions.append(question)
+    _touch(lesson.module)
+    db.session.commit()
+    return question
+
+
+def delete_question(actor: User, question: Question) -> None:
+    _require_trainer(actor)
+    lesson = question.lesson
+    lesson.questions.remove(question)
+    _touch(lesson.module)
+    db.session.commit()

@@ -1,0 +1,63 @@
+"""Trainers' forms for modules, lessons and questions."""
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from app.catalogue.models import AUDIENCES
+from app.library import taxonomy
+
+REQUIRED = "Ce champ est obligatoire."
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class ModuleForm(FlaskForm):
+    title = StringField("Titre", filters=[_strip], validators=[
+        DataRequired(REQUIRED), Length(max=200, message="200 caractères au plus.")])
+    summary = TextAreaField("Résumé", filters=[_strip], render_kw={"rows": 3}, validators=[
+        DataRequired(REQUIRED), Length(max=600, message="600 caractères au plus.")])
+    duration_minutes = IntegerField(
+        "Durée (minutes)", validators=[
+            InputRequired("Indiquez une durée en minutes."),
+            NumberRange(5, 240, message="Entre 5 et 240 minutes.")],
+        render_kw={"inputmode": "numeric"})
+    audience = SelectField("Public", choices=[SelectChoice(k, v) for k, v in AUDIENCES.items()])
+    theme = SelectField("Thème")
+    objectives = TextAreaField("Objectifs (un par ligne)", render_kw={"rows": 4},
+                               validators=[Optional(), Length(max=3000)])
+    intro_md = TextAreaField("Introduction (Markdown, facultatif)", render_kw={"rows": 5},
+                             validators=[Optional(), Length(max=20_000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.theme.choices = [SelectChoice(s, label) for s, label in taxonomy.terms("category")]
+
+
+class LessonForm(FlaskForm):
+    title = StringField("Titre de la leçon", filters=[_strip], validators=[
+        DataRequired(REQUIRED), Length(max=200, message="200 caractères au plus.")])
+    duration_minutes = IntegerField(
+        "Durée (minutes)", default=10, validators=[
+            InputRequired("Indiquez une durée en minutes."),
+            NumberRange(1, 120, message="Entre 1 et 120 minutes.")],
+        render_kw={"inputmode": "numeric"})
+    body_md = TextAreaField(
+        "Texte de la leçon", render_kw={"rows": 18},
+        description="Markdown : ## Titre, **gras**, - liste, > citation. 300 à 900 mots.",
+        validators=[Optional(), Length(max=50_000, message="50 000 caractères au plus.")])
+
+
+class QuestionForm(FlaskForm):
+    prompt = TextAreaField("Question", filters=[_strip], render_kw={"rows": 2},
+                           validators=[DataRequired(REQUIRED), Length(max=1000)])
+    kind = SelectField("Type", choices=[SelectChoice("single", "Une seule bonne réponse"),
+                                        SelectChoice("multiple", "Plusieurs bonnes réponses")])
+    choices = TextAreaField(
+        "Réponses possibles", render_kw={"rows": 4},
+        description="Une par ligne ; commencez la ou les bonnes réponses par un astérisque (*).",
+        validators=[DataRequired(REQUIRED), Length(max=3000)])
+    explanation = TextAreaField("Explication montrée après la réponse", render_kw={"rows": 2},
+                                validators=[Optional(), Length(max=2000)])
