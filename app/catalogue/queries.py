@@ -156,3 +156,17 @@ def team_training(organisation_id: int, modules: list[Module]):
                 "done" if enrolment.completed_at else "started")
     trained = trained_tutor_ids([t.id for t in tutors])
     return tutors, states, trained
+
+
+def training_summary(user) -> dict:
+    """What the home page shows of the training: modules in progress, attestations."""
+    enrolments = db.session.scalars(
+        select(Enrolment).options(selectinload(Enrolment.module))
+        .where(Enrolment.user_id == user.id, Enrolment.completed_at.is_(None))
+        .order_by(Enrolment.started_at.desc()).limit(3)
+    ).all()
+    completed = db.session.scalar(select(func.count(Enrolment.id)).where(
+        Enrolment.user_id == user.id, Enrolment.completed_at.is_not(None)))
+    return {"in_progress": enrolments, "completed": completed,
+            "progress": progress_by_module(user.id, [e.module_id for e in enrolments]),
+            "trained": user.id in trained_tutor_ids([user.id])}

@@ -7,6 +7,7 @@ from sqlalchemy import func, select, text
 from app.accounts.models import Invitation, Membership, Role, utcnow
 from app.extensions import db
 from app.home import bp
+from app.catalogue.queries import training_summary
 from app.library.queries import library_summary
 from app.search.sync import get_index
 from app.web import render
@@ -37,7 +38,8 @@ def index():
             .group_by(Invitation.organisation_id)
         ).all())
     return render("home/index.html", members=members, pending=pending,
-                  library=library_summary(current_user))
+                  library=library_summary(current_user),
+                  training=training_summary(current_user))
 
 
 @bp.get("/healthz")
