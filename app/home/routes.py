@@ -5,9 +5,9 @@ from flask_login import current_user
 from sqlalchemy import func, select, text
 
 from app.accounts.models import Invitation, Membership, Role, utcnow
+from app.catalogue.queries import training_summary
 from app.extensions import db
 from app.home import bp
-from app.catalogue.queries import training_summary
 from app.library.queries import library_summary
 from app.search.sync import get_index
 from app.web import render
