@@ -9,6 +9,7 @@ from werkzeug.serving import make_server
 
 from app.demo import DEMO_STEPS
 from app.extensions import db
+from tests import factories
 from tests.conftest import make_app
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -33,6 +34,9 @@ def live_server(tmp_path_factory):
         upgrade()
         for step in DEMO_STEPS:
             step()
+        # A short module with known answers, for the learning journey.
+        factories.make_module(slug="prise-en-main", title="Prise en main de Compagnon",
+                              lessons=2, questions=1)
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
