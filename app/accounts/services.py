@@ -9,7 +9,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import selectinload
 
 from app.accounts import policy
@@ -252,15 +252,22 @@ def invite(
     if already:
         raise AccountError("Cette personne fait déjà partie de l’organisation.", field="email")
     now = utcnow()
-    for earlier in db.session.scalars(
-        select(Invitation).where(
+    # Two requests sent at once (a double click) must leave a single pending
+    # invitation: lock the organisation's row (PostgreSQL), and make the UPDATE the
+    # first write (SQLite takes its write lock there).
+    db.session.execute(
+        select(Organisation.id).where(Organisation.id == organisation.id).with_for_update()
+    )
+    db.session.execute(
+        update(Invitation)
+        .where(
             Invitation.email == email,
             Invitation.organisation_id == organisation.id,
             Invitation.accepted_at.is_(None),
             Invitation.revoked_at.is_(None),
         )
-    ):
-        earlier.revoked_at = now
+        .values(revoked_at=now)
+    )
     token, token_hash = new_token()
     days = current_app.config["INVITATION_DAYS"]
     invitation = Invitation(

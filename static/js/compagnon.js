@@ -28,6 +28,23 @@
     announce("Connexion au serveur impossible. Vérifiez votre réseau puis réessayez.");
   });
 
+  // A form sent the ordinary way cannot be sent twice by a double click.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    window.setTimeout(function () {
+      if (event.defaultPrevented) return; // htmx sends it itself and swaps the result
+      form.querySelectorAll("button[type=submit]").forEach(function (button) {
+        button.disabled = true;
+      });
+    }, 0);
+  });
+  // Coming back with the browser's back button: buttons work again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("button[type=submit][disabled]").forEach(function (button) {
+      button.disabled = false;
+    });
+  });
+
   // When a swap removes the focused element, put focus on the new content
   // instead of letting it fall back to the top of the page.
   document.addEventListener("htmx:afterSwap", function (event) {

@@ -201,3 +201,28 @@ def test_admin_creates_an_organisation_and_invites_its_first_employer(app, clien
     assert response.status_code == 303
     assert "To: direction@mouettes.fr" in outbox(app)[-1]
     assert "avec le rôle « Employeur·e / RH »" in outbox(app)[-1]
+
+
+def test_a_double_click_leaves_a_single_pending_invitation(app, second_app):
+    import threading
+
+    org_id, employer = _employer(app)
+    clients = [app.test_client(), second_app().test_client()]
+    for client in clients:
+        client.post("/compte/connexion", data={"email": employer,
+                                               "password": factories.PASSWORD})
+    barrier = threading.Barrier(2)
+
+    def send(client):
+        barrier.wait()
+        _invite(client, org_id, email="double@exemple.fr")
+
+    threads = [threading.Thread(target=send, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with app.app_context():
+        pending = db.session.scalars(select(Invitation).where(
+            Invitation.email == "double@exemple.fr", Invitation.revoked_at.is_(None))).all()
+        assert len(pending) == 1
