@@ -100,9 +100,9 @@ def users():
     q = request.args.get("q", "").strip()
     query = select(User).order_by(func.lower(User.full_name))
     if q:
-        like = f"%{q.lower()}%"
-        query = query.where(or_(func.lower(User.full_name).like(like),
-                                func.lower(User.email).like(like)))
+        # contains(autoescape=True): a typed % or _ is a character, not a wildcard.
+        query = query.where(or_(func.lower(User.full_name).contains(q.lower(), autoescape=True),
+                                func.lower(User.email).contains(q.lower(), autoescape=True)))
     page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"])
     ids = [user.id for user in page.items]
     memberships = db.session.scalars(

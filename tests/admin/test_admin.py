@@ -1,8 +1,8 @@
 from sqlalchemy import select
 
 from app.accounts.models import Organisation, User
-from app.library.models import TaxonomyTerm
 from app.extensions import db
+from app.library.models import TaxonomyTerm
 from tests import factories
 from tests.conftest import counting_queries
 
@@ -124,3 +124,11 @@ def test_admin_adds_a_value_that_sheets_can_then_use(app, client, auth):
                                                              "label": "Petite enfance"},
                         follow_redirects=True).get_data(as_text=True)
     assert "existe déjà" in again
+
+
+def test_user_search_treats_percent_and_underscore_as_characters(app, client, auth):
+    auth.login(_admin(app))
+    with app.app_context():
+        factories.make_user(factories.make_organisation(), full_name="Karim Diallo")
+    page = client.get("/admin/comptes?q=%25").get_data(as_text=True)
+    assert "Aucun compte pour" in page and "Karim Diallo" not in page
