@@ -4,20 +4,35 @@ SQLite: the migrated database is built once per session and copied for each test
 PostgreSQL (TEST_DATABASE_URL set): migrated once, every table emptied after each test.
 """
 
+import importlib.util
 import os
 import shutil
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import event, text
+from sqlalchemy import event, insert, text
 
 from app import create_app
+from app.config import ROOT
 from app.extensions import db
+from app.library.models import TaxonomyTerm
 from tests import factories
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+@cache
+def seeded_terms() -> list[dict]:
+    """The vocabularies exactly as migration 0002 seeds them."""
+    path = next((ROOT / "migrations" / "versions").glob("0002_*.py"))
+    spec = importlib.util.spec_from_file_location("migration_0002", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return [{"kind": kind, "slug": slug, "label": label, "position": n}
+            for kind, values in module.TERMS.items() for n, (slug, label) in enumerate(values)]
 
 
 def make_app(instance: Path, database_url: str, **overrides):
@@ -78,6 +93,8 @@ def app(tmp_path, database_url):
             )
             with db.engine.begin() as connection:
                 connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                # Seed data of the migrations comes back, as on a fresh database.
+                connection.execute(insert(TaxonomyTerm.__table__), seeded_terms())
         db.engine.dispose()
 
 

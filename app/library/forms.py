@@ -9,6 +9,7 @@ from app.library import taxonomy
 from app.library.models import TaxonomyKind
 
 REQUIRED = "Ce champ est obligatoire."
+NOT_YOURS = "Choisissez une des structures dont vous êtes employeur·e."
 
 
 def _choices(kind: str, empty: str) -> list[SelectChoice]:
@@ -19,7 +20,8 @@ def _choices(kind: str, empty: str) -> list[SelectChoice]:
 
 class PracticeForm(FlaskForm):
     organisation_id = SelectField("Organisation qui partage cette pratique", coerce=int,
-                                  validate_choice=True)
+                                  validate_choice=True,
+                                  invalid_value_message=NOT_YOURS, invalid_choice_message=NOT_YOURS)
     title = StringField(
         "Titre",
         validators=[InputRequired(REQUIRED), Length(max=200, message="200 caractères au plus.")],
@@ -40,9 +42,13 @@ class PracticeForm(FlaskForm):
                     "marché. Mise en forme Markdown : ## Titre, **gras**, - liste, > citation.",
         render_kw={"rows": 18},
     )
-    category = SelectField("Catégorie", validators=[InputRequired(REQUIRED)])
-    phase = SelectField("Étape de l’accueil", validators=[InputRequired(REQUIRED)])
-    sector = SelectField("Secteur", validators=[InputRequired(REQUIRED)])
+    # A forged value gets the same French message as the service would give.
+    category = SelectField("Catégorie", validators=[InputRequired(REQUIRED)],
+                           invalid_choice_message="Choisissez une catégorie dans la liste.")
+    phase = SelectField("Étape de l’accueil", validators=[InputRequired(REQUIRED)],
+                        invalid_choice_message="Choisissez une étape de l’accueil dans la liste.")
+    sector = SelectField("Secteur", validators=[InputRequired(REQUIRED)],
+                         invalid_choice_message="Choisissez un secteur dans la liste.")
     tags = StringField(
         "Mots-clés (facultatif)",
         validators=[Optional(), Length(max=400, message="400 caractères au plus.")],

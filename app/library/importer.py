@@ -6,6 +6,7 @@ on the web since its last import is left alone and reported.
 """
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,10 @@ from app.library.models import Practice, PracticeRevision, PracticeStatus, Revis
 
 KNOWN_KEYS = {"title", "summary", "category", "phase", "sector", "tags", "organisation"}
 REQUIRED_KEYS = ("title", "category", "phase", "sector", "organisation")
+# The longest values the tables hold (PostgreSQL refuses more; SQLite would keep them).
+MAX_LENGTHS = {"title": 200, "summary": 600, "organisation": 200}
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+MAX_SLUG = 120
 
 
 @dataclass
@@ -62,6 +67,11 @@ def _line_of(lines: list[str], key: str) -> int:
 
 def parse_sheet(path: Path) -> SheetFile:
     """Read one file; raises SheetFileError(line, message) in French."""
+    if not SLUG.fullmatch(path.stem) or len(path.stem) > MAX_SLUG:
+        # The file name is the sheet's address: /pratiques/<slug>.
+        raise SheetFileError(1, "le nom du fichier doit être fait de minuscules sans accents, "
+                                f"de chiffres et de tirets ({MAX_SLUG} caractères au plus), "
+                                "par exemple livret-accueil.md")
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -89,6 +99,10 @@ def parse_sheet(path: Path) -> SheetFile:
         if not str(meta.get(key) or "").strip():
             raise SheetFileError(_line_of(header, key) if key in meta else 2,
                                  f"la clé « {key} » est obligatoire")
+    for key, limit in MAX_LENGTHS.items():
+        if len(str(meta.get(key) or "").strip()) > limit:
+            raise SheetFileError(_line_of(header, key),
+                                 f"« {key} » dépasse {limit} caractères")
     for kind, key in [("category", "category"), ("phase", "phase"), ("sector", "sector")]:
         if not taxonomy.is_valid(kind, str(meta[key])):
             allowed = ", ".join(slug for slug, _ in taxonomy.terms(kind))

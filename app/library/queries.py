@@ -4,9 +4,10 @@ A constant number of queries whatever the number of sheets: one for the page,
 one for its count, one per facet.
 """
 
+import unicodedata
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import abort, current_app
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
@@ -30,6 +31,32 @@ FILE_KINDS = {
 }
 
 
+MAX_ID = 2**31 - 1  # the largest integer key PostgreSQL and SQLite both accept
+MAX_PAGE = 10_000
+
+
+def _typed(args, name: str, limit: int) -> str:
+    """A text argument without control characters (PostgreSQL refuses a NUL in a query)."""
+    value = args.get(name, "")[:limit]
+    return "".join(c for c in value if unicodedata.category(c) != "Cc")
+
+
+def _identifier(value: str) -> int | None:
+    """A database id from a query string, or None ("²".isdigit() is true, int("²") fails)."""
+    if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID:
+        return int(value)
+    return None
+
+
+def page_number(args) -> int:
+    """The ?page= of a list; 404 for what is not a page, as the list's own pages beyond the
+    last one are."""
+    raw = args.get("page", "1")
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 5 and 1 <= int(raw) <= MAX_PAGE):
+        abort(404)
+    return int(raw)
+
+
 @dataclass
 class Filters:
     category: str = ""
@@ -41,14 +68,15 @@ class Filters:
 
     @classmethod
     def from_args(cls, args) -> "Filters":
+        """The filters of a query string; anything hand-made reads as « no filter »."""
         organisation = args.get("organisation", "")
         sort = args.get("tri", "recentes")
         return cls(
-            category=args.get("categorie", "")[:40],
-            phase=args.get("etape", "")[:40],
-            sector=args.get("secteur", "")[:40],
-            tag=args.get("mot", "")[:60],
-            organisation=int(organisation) if organisation.isdigit() else None,
+            category=_typed(args, "categorie", 40),
+            phase=_typed(args, "etape", 40),
+            sector=_typed(args, "secteur", 40),
+            tag=_typed(args, "mot", 60),
+            organisation=_identifier(organisation),
             sort=sort if sort in SORTS else "recentes",
         )
 
@@ -82,17 +110,21 @@ def _filtered(query: Select, filters: Filters, skip: str | None = None) -> Selec
     return query
 
 
-def practice_page(filters: Filters):
+def practice_page(filters: Filters, page: int = 1):
     """The page of published sheets for these filters, with organisations loaded."""
+    # The id last: ties would otherwise come in any order, and a sheet could show on
+    # two pages and on none.
     order = {
         "recentes": [Practice.published_at.desc(), Practice.id.desc()],
-        "adoptees": [Practice.adoption_count.desc(), Practice.published_at.desc()],
-        "utiles": [Practice.useful_count.desc(), Practice.published_at.desc()],
+        "adoptees": [Practice.adoption_count.desc(), Practice.published_at.desc(),
+                     Practice.id.desc()],
+        "utiles": [Practice.useful_count.desc(), Practice.published_at.desc(),
+                   Practice.id.desc()],
     }[filters.sort]
     query = _filtered(select(Practice), filters).options(
         joinedload(Practice.organisation)
     ).order_by(*order)
-    return db.paginate(query, per_page=current_app.config["PAGE_SIZE"])
+    return db.paginate(query, page=page, per_page=current_app.config["PAGE_SIZE"])
 
 
 def file_counts(practice_ids: list[int]) -> dict[int, int]:

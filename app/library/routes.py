@@ -26,6 +26,8 @@ from app.web import render, wants_fragment
 
 def get_practice(slug: str, edit: bool = False) -> Practice:
     """The sheet, or 404; 403 when the person may not see (or edit) it."""
+    if len(slug) > 120 or not slug.isprintable():  # no such slug; PostgreSQL refuses a NUL
+        abort(404)
     practice = db.session.scalar(
         select(Practice)
         .options(joinedload(Practice.organisation), selectinload(Practice.revisions),
@@ -63,12 +65,13 @@ def _field_error(form, error: services.LibraryError) -> None:
 def index():
     """The library: published sheets with facets, sorts and pages (htmx refreshes the results)."""
     filters = queries.Filters.from_args(request.args)
-    page = queries.practice_page(filters)
+    page = queries.practice_page(filters, queries.page_number(request.args))
     return render(
         "library/index.html", block="library", page=page, filters=filters,
         facets=queries.facet_counts(filters), sorts=queries.SORTS,
         file_counts=queries.file_counts([p.id for p in page.items]),
         can_create=policy.can_create(current_user),
+        can_review=policy.is_reviewer(current_user),
     )
 
 
@@ -130,8 +133,12 @@ def new():
     if request.form.get("apercu"):
         return _preview_page(form, None)
     if form.validate_on_submit():
-        organisation = next(o for o in organisations if o.id == form.organisation_id.data)
+        chosen = form.organisation_id.data if "organisation_id" in form else None
+        organisation = next((o for o in organisations if o.id == chosen), None)
         try:
+            if organisation is None:  # a trainer, while no employer is registered yet
+                raise services.LibraryError("Aucune structure employeuse ne peut encore "
+                                            "recevoir de fiche.")
             practice = services.create_practice(current_user, organisation, _content(form))
         except services.LibraryError as error:
             _field_error(form, error)
@@ -379,13 +386,14 @@ def tools():
         .join(PracticeFile.practice)
         .options(joinedload(PracticeFile.practice).joinedload(Practice.organisation))
         .where(Practice.status == "published")
-        .order_by(PracticeFile.created_at.desc())
+        .order_by(PracticeFile.created_at.desc(), PracticeFile.id.desc())
     )
     if kind in queries.FILE_KINDS:
         query = query.where(PracticeFile.extension.in_(queries.FILE_KINDS[kind][1]))
     if taxonomy.is_valid("category", category):
         query = query.where(Practice.category == category)
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"])
+    page = db.paginate(query, page=queries.page_number(request.args),
+                       per_page=current_app.config["PAGE_SIZE"])
     return render("library/tools.html", block="tools_list", page=page, kind=kind,
                   category=category, kinds=queries.FILE_KINDS,
                   categories=taxonomy.terms("category"))

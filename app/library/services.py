@@ -4,11 +4,14 @@ Each service checks the policy, owns the single commit and raises LibraryError
 with a French message (and the form field it belongs to, if any).
 """
 
+import logging
 import re
+import smtplib
 import unicodedata
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
 from app import files
@@ -30,6 +33,7 @@ from app.mailer import external_url, send_mail
 from app.markup import render_markdown
 
 MAX_TAGS = 10
+log = logging.getLogger(__name__)
 
 
 class LibraryError(Exception):
@@ -57,9 +61,19 @@ class SheetContent:
 
 
 def slugify(text: str, limit: int = 80) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    """"Le café d’accueil" → "le-cafe-d-accueil": accents dropped, any other sign a hyphen."""
+    # Only the accents go; a typographic apostrophe separates words like a plain one
+    # ("d’accueil" is not "daccueil") and the ligatures keep their letters.
+    spelled = text.lower().replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
+    decomposed = unicodedata.normalize("NFKD", spelled)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    slug = re.sub(r"[^a-z0-9]+", "-", bare).strip("-")
     return slug[:limit].rstrip("-") or "fiche"
+
+
+def plain(text: str) -> str:
+    """Text without NUL characters, which PostgreSQL refuses to store."""
+    return text.replace("\x00", "")
 
 
 def normalise_tags(raw: list[str] | str) -> list[str]:
@@ -67,7 +81,7 @@ def normalise_tags(raw: list[str] | str) -> list[str]:
     items = raw.split(",") if isinstance(raw, str) else raw
     tags: list[str] = []
     for item in items:
-        tag = " ".join(str(item).split())[:60]
+        tag = " ".join(plain(str(item)).split())[:60]
         if tag and tag.lower() not in {t.lower() for t in tags}:
             tags.append(tag)
     return tags[:MAX_TAGS]
@@ -75,7 +89,7 @@ def normalise_tags(raw: list[str] | str) -> list[str]:
 
 def check_content(content: SheetContent) -> None:
     """Raise LibraryError for the first field a reviewer could not accept."""
-    if not content.title.strip():
+    if not plain(content.title).strip():
         raise LibraryError("Donnez un titre à la fiche.", field="title")
     for kind, name, message in [
         (TaxonomyKind.CATEGORY, "category", "Choisissez une catégorie dans la liste."),
@@ -98,10 +112,10 @@ def unique_slug(title: str) -> str:
 
 
 def fill_content(target, content: SheetContent) -> None:
-    target.title = content.title.strip()
-    target.summary = content.summary.strip()
-    target.body_md = content.body_md
-    target.body_html = str(render_markdown(content.body_md))
+    target.title = plain(content.title).strip()
+    target.summary = plain(content.summary).strip()
+    target.body_md = plain(content.body_md)
+    target.body_html = str(render_markdown(target.body_md))
     target.category = content.category
     target.phase = content.phase
     target.sector = content.sector
@@ -202,13 +216,13 @@ def request_changes(actor: User, practice: Practice, comment: str) -> PracticeRe
     """Send the revision back to its authors with a comment."""
     if not policy.can_review(actor, practice):
         raise PermissionDenied("Seul·es les formateur·rices relisent les fiches.")
-    if not comment.strip():
+    if not plain(comment).strip():
         raise LibraryError("Expliquez ce qui est à reprendre.", field="comment")
     revision = open_revision(practice)
     if revision is None:
         raise LibraryError("Il n’y a pas de version en relecture.")
     revision.status = RevisionStatus.CHANGES_REQUESTED
-    revision.review_comment = comment.strip()
+    revision.review_comment = plain(comment).strip()
     revision.reviewed_at, revision.reviewer = utcnow(), actor
     db.session.commit()
     _tell_author(revision, actor, "sheet_changes_requested", "Votre fiche est à reprendre")
@@ -220,9 +234,14 @@ def _tell_author(revision: PracticeRevision, reviewer: User, template: str, subj
     author = revision.author
     if author is None or author.id == reviewer.id or not author.active:
         return
-    send_mail(author.email, f"{subject} : {revision.title}", template, revision=revision,
-              reviewer=reviewer,
-              link=external_url("library.detail", slug=revision.practice.slug))
+    try:
+        send_mail(author.email, f"{subject} : {revision.title}", template, revision=revision,
+                  reviewer=reviewer,
+                  link=external_url("library.detail", slug=revision.practice.slug))
+    except (OSError, smtplib.SMTPException):
+        # The decision is committed and shown on the sheet: a mail server that is down
+        # must not turn it into an error page saying that nothing was saved.
+        log.exception("Review e-mail to %s not sent", author.email)
 
 
 # --- Adoption and votes --------------------------------------------------------
@@ -247,8 +266,12 @@ def set_adoption(actor: User, practice: Practice, organisation: Organisation,
     existing = db.session.scalar(select(Adoption).where(
         Adoption.practice_id == practice.id, Adoption.organisation_id == organisation.id))
     if adopted and existing is None:
-        db.session.add(Adoption(practice_id=practice.id, organisation_id=organisation.id,
-                                adopted_by_id=actor.id))
+        try:
+            with db.session.begin_nested():
+                db.session.add(Adoption(practice_id=practice.id, organisation_id=organisation.id,
+                                        adopted_by_id=actor.id))
+        except IntegrityError:
+            pass  # a double click or a colleague got there first: adopted all the same
     elif not adopted and existing is not None:
         db.session.delete(existing)
     db.session.flush()
@@ -263,7 +286,15 @@ def vote(actor: User, practice: Practice, useful: bool) -> None:
     existing = db.session.scalar(select(UsefulVote).where(
         UsefulVote.practice_id == practice.id, UsefulVote.user_id == actor.id))
     if existing is None:
-        db.session.add(UsefulVote(practice_id=practice.id, user_id=actor.id, useful=useful))
+        try:
+            with db.session.begin_nested():
+                db.session.add(UsefulVote(practice_id=practice.id, user_id=actor.id,
+                                          useful=useful))
+        except IntegrityError:
+            # A double click got there first: this answer replaces that one.
+            db.session.execute(update(UsefulVote).where(
+                UsefulVote.practice_id == practice.id, UsefulVote.user_id == actor.id,
+            ).values(useful=useful))
     else:
         existing.useful = useful
     db.session.flush()
