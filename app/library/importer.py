@@ -10,11 +10,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from sqlalchemy import select
 
 from app.accounts.models import Organisation, OrganisationKind, utcnow
 from app.extensions import db
+from app.frontmatter import FrontMatterError, line_of, read
 from app.library import services, taxonomy
 from app.library.models import Practice, PracticeRevision, PracticeStatus, RevisionStatus
 
@@ -36,10 +36,8 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
 
 
-class SheetFileError(Exception):
-    def __init__(self, line: int, message: str):
-        super().__init__(message)
-        self.line, self.message = line, message
+# A bad file: the line to look at and a French message (shared with every content file).
+SheetFileError = FrontMatterError
 
 
 @dataclass
@@ -58,13 +56,6 @@ def practice_files(folder: Path) -> list[Path]:
     return found + sorted(p for p in folder.glob("*.md") if p.name.lower() != "readme.md")
 
 
-def _line_of(lines: list[str], key: str) -> int:
-    for number, line in enumerate(lines, start=1):
-        if line.split(":", 1)[0].strip() == key:
-            return number
-    return 1
-
-
 def parse_sheet(path: Path) -> SheetFile:
     """Read one file; raises SheetFileError(line, message) in French."""
     if not SLUG.fullmatch(path.stem) or len(path.stem) > MAX_SLUG:
@@ -72,54 +63,31 @@ def parse_sheet(path: Path) -> SheetFile:
         raise SheetFileError(1, "le nom du fichier doit être fait de minuscules sans accents, "
                                 f"de chiffres et de tirets ({MAX_SLUG} caractères au plus), "
                                 "par exemple livret-accueil.md")
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise SheetFileError(1, "le fichier n’est pas en UTF-8") from error
-    lines = text.splitlines()
-    if not lines or lines[0].strip() != "---":
-        raise SheetFileError(1, "l’en-tête YAML doit commencer par une ligne ---")
-    try:
-        end = next(i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---")
-    except StopIteration:
-        raise SheetFileError(len(lines), "l’en-tête YAML n’est pas fermé par une ligne ---") \
-            from None
-    try:
-        meta = yaml.safe_load("\n".join(lines[1:end])) or {}
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        problem = getattr(error, "problem", None) or "YAML illisible"
-        raise SheetFileError(line, f"en-tête YAML illisible ({problem})") from error
-    if not isinstance(meta, dict):
-        raise SheetFileError(2, "l’en-tête YAML doit être une liste de clés : valeurs")
-    header = lines[: end + 1]
+    meta, body, header = read(path)
     for key in REQUIRED_KEYS:
         if not str(meta.get(key) or "").strip():
-            raise SheetFileError(_line_of(header, key) if key in meta else 2,
+            raise SheetFileError(line_of(header, key) if key in meta else 2,
                                  f"la clé « {key} » est obligatoire")
     for key, limit in MAX_LENGTHS.items():
         if len(str(meta.get(key) or "").strip()) > limit:
-            raise SheetFileError(_line_of(header, key),
+            raise SheetFileError(line_of(header, key),
                                  f"« {key} » dépasse {limit} caractères")
     for kind, key in [("category", "category"), ("phase", "phase"), ("sector", "sector")]:
         if not taxonomy.is_valid(kind, str(meta[key])):
             allowed = ", ".join(slug for slug, _ in taxonomy.terms(kind))
-            raise SheetFileError(_line_of(header, key),
+            raise SheetFileError(line_of(header, key),
                                  f"{key} inconnu·e « {meta[key]} » (valeurs : {allowed})")
     tags = meta.get("tags") or []
     if isinstance(tags, str):
         tags = [tags]
     if not isinstance(tags, list):
-        raise SheetFileError(_line_of(header, "tags"), "tags doit être une liste")
+        raise SheetFileError(line_of(header, "tags"), "tags doit être une liste")
     meta["tags"] = services.normalise_tags([str(t) for t in tags])
-    body = "\n".join(lines[end + 1:]).strip() + "\n"
     return SheetFile(
         slug=path.stem,
         meta=meta,
         body=body,
-        digest=hashlib.sha256(raw).hexdigest(),
+        digest=hashlib.sha256(path.read_bytes()).hexdigest(),
         unknown_keys=sorted(set(meta) - KNOWN_KEYS),
     )
 
