@@ -90,9 +90,6 @@ def load_content() -> None:
     from app.content import run_import
 
     run_import(ROOT / "content")
-    from app.catalogue import importer as catalogue_importer
-
-    catalogue_importer.import_folder(ROOT / "content")
 
 
 def is_empty() -> bool:

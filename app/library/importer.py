@@ -103,7 +103,7 @@ def _organisation(name: str, sector: str) -> Organisation:
     return organisation
 
 
-def import_sheet(sheet: SheetFile, report: ImportReport) -> None:
+def import_sheet(sheet: SheetFile, report: ImportReport, force: bool = False) -> None:
     """Upsert one parsed sheet, published at once (curated content)."""
     content = services.SheetContent(
         title=str(sheet.meta["title"]), summary=str(sheet.meta.get("summary") or ""),
@@ -115,7 +115,8 @@ def import_sheet(sheet: SheetFile, report: ImportReport) -> None:
     if practice is not None and practice.imported_hash == sheet.digest:
         report.unchanged.append(sheet.slug)
         return
-    if practice is not None and practice.revisions and practice.revisions[-1].origin != "import":
+    if (not force and practice is not None and practice.revisions
+            and practice.revisions[-1].origin != "import"):
         report.kept.append(sheet.slug)
         return
     organisation = _organisation(str(sheet.meta["organisation"]).strip(), content.sector)
@@ -142,7 +143,7 @@ def import_sheet(sheet: SheetFile, report: ImportReport) -> None:
     (report.created if created else report.updated).append(sheet.slug)
 
 
-def import_folder(folder: Path, progress=None) -> ImportReport:
+def import_folder(folder: Path, progress=None, force: bool = False) -> ImportReport:
     """Import every sheet of a folder; never stops at a bad file."""
     report = ImportReport()
     paths = practice_files(folder)
@@ -155,7 +156,7 @@ def import_folder(folder: Path, progress=None) -> ImportReport:
         for key in sheet.unknown_keys:
             report.warnings.append(f"{path}: clé inconnue « {key} » ignorée")
         try:
-            import_sheet(sheet, report)
+            import_sheet(sheet, report, force=force)
         except Exception as error:  # a database refusal must not stop the other files
             db.session.rollback()
             report.errors.append(f"{path}: enregistrement impossible ({error.__class__.__name__})")

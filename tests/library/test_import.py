@@ -1,5 +1,6 @@
 """`flask content import DIR`: idempotent upsert by slug, errors with file and line."""
 
+import shutil
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -7,7 +8,9 @@ from sqlalchemy import func, select
 from app.accounts.models import Organisation
 from app.config import ROOT
 from app.extensions import db
+from app.library import services
 from app.library.models import Practice, PracticeRevision
+from tests import factories
 from tests.library.conftest import make_sheet, practice, sheet_form
 
 CONTENT = ROOT / "content"
@@ -214,3 +217,28 @@ def test_a_title_too_long_for_the_database_is_reported_with_its_line(app, runner
     assert result.exit_code != 0
     assert "long.md:2: « title » dépasse 200 caractères" in result.output.replace("\u00a0", " ")
     assert _count(app, Practice) == 0
+
+
+def test_force_overwrites_a_sheet_edited_on_the_web(app, runner, tmp_path):
+    folder = tmp_path / "content"
+    (folder / "practices").mkdir(parents=True)
+    source = ROOT / "content" / "practices" / "livret-accueil-ehpad.md"
+    target = folder / "practices" / "livret-accueil-ehpad.md"
+    shutil.copy(source, target)
+    runner.invoke(args=["content", "import", str(folder)])
+    with app.app_context():
+        practice = db.session.scalar(select(Practice))
+        trainer = factories.make_user(
+            factories.make_organisation(kind="training_body", sector=None), "trainer")
+        content = services.SheetContent(
+            title="Titre changé sur le web", summary=practice.summary, body_md=practice.body_md,
+            category=practice.category, phase=practice.phase, sector=practice.sector)
+        services.save_revision(trainer, practice, content)
+        services.publish(trainer, practice)
+    target.write_text(source.read_text(encoding="utf-8") + "\nUne ligne de plus.\n",
+                      encoding="utf-8")
+    kept = runner.invoke(args=["content", "import", str(folder)])
+    assert "non écrasée" in kept.output and "--force" in kept.output
+    runner.invoke(args=["content", "import", str(folder), "--force"])
+    with app.app_context():
+        assert db.session.scalar(select(Practice.title)) == "Le livret d’accueil en EHPAD"
