@@ -170,3 +170,11 @@ def training_summary(user) -> dict:
     return {"in_progress": enrolments, "completed": completed,
             "progress": progress_by_module(user.id, [e.module_id for e in enrolments]),
             "trained": user.id in trained_tutor_ids([user.id])}
+
+
+def teaching_modules(theme: str, limit: int = 3) -> list[Module]:
+    """Published modules on a practice sheet's category: « les formations qui l’abordent »."""
+    return db.session.scalars(
+        select(Module).where(Module.status == "published", Module.theme == theme)
+        .order_by(Module.title).limit(limit)
+    ).all()

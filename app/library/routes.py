@@ -10,6 +10,7 @@ from app.accounts.models import Organisation, OrganisationKind
 from app.extensions import db
 from app.files import send_stored_file
 from app.library import bp, policy, queries, services, taxonomy
+from app.catalogue.queries import teaching_modules
 from app.library.diff import revision_diff
 from app.library.forms import AdoptForm, FileForm, PracticeForm, ReviewForm
 from app.library.models import (
@@ -93,6 +94,7 @@ def _detail_context(practice: Practice) -> dict:
         "adopt_form": adopt_form,
         "my_vote": my_vote,
         "related": queries.related_practices(practice),
+        "modules": teaching_modules(practice.category),
         "open_revision": services.open_revision(practice),
         "can_edit": policy.can_edit(current_user, practice),
         "can_review": policy.can_review(current_user, practice),

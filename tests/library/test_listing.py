@@ -234,3 +234,18 @@ def test_ties_in_a_sort_never_repeat_or_lose_a_sheet_across_pages(app, client, l
             seen += _titles(client.get(f"/pratiques?tri={sort}&page={page}").get_data(
                 as_text=True))
         assert sorted(seen) == [f"Fiche égale {n:02d}" for n in range(25)], sort
+
+
+def test_a_sheet_shows_the_published_modules_on_its_category(app, client, auth):
+    with app.app_context():
+        org = factories.make_organisation()
+        tutor = factories.make_user(org, "tutor").email
+        sheet = factories.make_practice(org, category="transmission")
+        factories.make_module(title="Transmettre les gestes", theme="transmission")
+        factories.make_module(title="Brouillon caché", theme="transmission", status="draft")
+        factories.make_module(title="Évaluer", theme="evaluation")
+        slug = sheet.slug
+    auth.login(tutor)
+    page = client.get(f"/pratiques/{slug}").get_data(as_text=True)
+    assert "Les formations qui l’abordent" in page and "Transmettre les gestes" in page
+    assert "Brouillon caché" not in page and "Évaluer" not in page
