@@ -7,10 +7,10 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
 from app.accounts.models import Organisation, OrganisationKind
+from app.catalogue.queries import teaching_modules
 from app.extensions import db
 from app.files import send_stored_file
 from app.library import bp, policy, queries, services, taxonomy
-from app.catalogue.queries import teaching_modules
 from app.library.diff import revision_diff
 from app.library.forms import AdoptForm, FileForm, PracticeForm, ReviewForm
 from app.library.models import (
