@@ -5,6 +5,7 @@ import io
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from jinja2_fragments.flask import render_block
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -33,7 +34,12 @@ def get_module(slug: str) -> Module:
         select(Module).options(selectinload(Module.lessons).selectinload(Lesson.questions))
         .where(Module.slug == slug)
     )
-    if module is None or not policy.can_view(current_user, module):
+    if module is None:
+        abort(404)
+    # An archived module stays readable for those who had started it.
+    if not policy.can_view(current_user, module) and (
+        module.status != "archived" or not services.find_enrolment(current_user, module)
+    ):
         abort(404)
     return module
 
@@ -160,8 +166,12 @@ def _lesson_context(module: Module, lesson: Lesson, feedback: dict | None = None
 def lesson(slug: str, lesson_slug: str):
     """A lesson: text, previous/next, « J’ai terminé cette leçon », self-check questions."""
     module = get_module(slug)
-    return render("catalogue/lesson.html", **_lesson_context(module,
-                                                             get_lesson(module, lesson_slug)))
+    feedback = None
+    answered = request.args.get("reponse", type=int)
+    if answered and request.args.get("juste") in ("0", "1"):
+        feedback = {answered: {"correct": request.args["juste"] == "1"}}
+    return render("catalogue/lesson.html",
+                  **_lesson_context(module, get_lesson(module, lesson_slug), feedback))
 
 
 @bp.post("/formations/<slug>/lecons/<lesson_slug>/terminee")
@@ -205,10 +215,16 @@ def answer(slug: str, question_id: int):
         feedback = {question.id: {"error": error.message}}
     else:
         feedback = {question.id: {"correct": correct}}
+    if not wants_fragment():
+        verdict = feedback[question.id].get("correct")
+        return redirect(url_for("catalogue.lesson", slug=slug, lesson_slug=question.lesson.slug,
+                                reponse=question.id,
+                                juste="" if verdict is None else int(verdict))
+                        + f"#question-{question.id}", 303)
     context = _lesson_context(module, question.lesson, feedback)
-    if wants_fragment():
-        return render_template("catalogue/_question.html", question=question, **context)
-    return render("catalogue/lesson.html", **context)
+    # The answered question, and the lesson's progress bar out of band.
+    return render_template("catalogue/_question.html", question=question, **context) + \
+        render_block("catalogue/lesson.html", "lesson_progress", oob=True, **context)
 
 
 @bp.get("/attestations/<code>")
@@ -284,7 +300,8 @@ def edit_module(slug: str):
         flash("Module enregistré.", "success")
         return redirect(url_for("catalogue.edit_module", slug=slug), 303)
     return render("catalogue/module_form.html", form=form, module=module,
-                  lesson_form=LessonForm(), status=422 if form.is_submitted() else 200)
+                  lesson_form=LessonForm(prefix="lecon", formdata=None),
+                  status=422 if form.is_submitted() else 200)
 
 
 @bp.post("/formations/<slug>/etat")
@@ -311,10 +328,10 @@ def add_lesson(slug: str):
     """Add a lesson at the end of the module."""
     require_trainer()
     module = get_module(slug)
-    form = LessonForm()
+    form = LessonForm(prefix="lecon")
     if not form.validate_on_submit():
-        flash("Donnez un titre et une durée (en minutes) à la nouvelle leçon.", "error")
-        return redirect(url_for("catalogue.edit_module", slug=slug), 303)
+        return render("catalogue/module_form.html", form=ModuleForm(obj=module, formdata=None),
+                      module=module, lesson_form=form, status=422)
     lesson = services.save_lesson(current_user, module, None, title=form.title.data,
                                   duration_minutes=form.duration_minutes.data,
                                   body_md=form.body_md.data or "")

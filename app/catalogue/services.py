@@ -209,6 +209,9 @@ def set_status(actor: User, module: Module, status: str) -> None:
         raise CatalogueError("État inconnu.")
     if status == "published" and not module.lessons:
         raise CatalogueError("Ajoutez au moins une leçon avant de publier le module.")
+    empty = [lesson.title for lesson in module.lessons if not lesson.body_md.strip()]
+    if status == "published" and empty:
+        raise CatalogueError(f"Écrivez le texte de la leçon « {empty[0]} » avant de publier.")
     if status == "published" and module.published_at is None:
         module.published_at = utcnow()
     module.status = status

@@ -60,6 +60,7 @@ def response_rates(answers: list[InventoryAnswer]) -> list[Rate]:
     rates = [Rate("Ensemble", 0, sum(employers.values()))]
     by_sector = {sector: Rate(label, 0, employers.get(sector, 0))
                  for sector, label in SECTOR_LABELS.items()}
+    by_sector[""] = Rate("Secteur non renseigné", 0, employers.get(None, 0))
     for answer in answers:
         rate = by_sector.get(answer.organisation.sector or "")
         if answer.is_submitted:

@@ -3,11 +3,12 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from app.library import taxonomy
 from app.library.models import TaxonomyKind
 
+MAX_TAGS = 10
 REQUIRED = "Ce champ est obligatoire."
 NOT_YOURS = "Choisissez une des structures dont vous êtes employeur·e."
 
@@ -24,7 +25,8 @@ class PracticeForm(FlaskForm):
                                   invalid_value_message=NOT_YOURS, invalid_choice_message=NOT_YOURS)
     title = StringField(
         "Titre",
-        validators=[InputRequired(REQUIRED), Length(max=200, message="200 caractères au plus.")],
+        validators=[DataRequired(REQUIRED), Length(max=200, message="200 caractères au plus.")],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
         description="Ce que fait la pratique, en quelques mots : « Le binôme des deux "
                     "premières semaines à domicile ».",
     )
@@ -55,6 +57,10 @@ class PracticeForm(FlaskForm):
         description="Séparés par des virgules, par exemple : livret, binôme, rapport "
                     "d’étonnement. Dix au plus.",
     )
+
+    def validate_tags(self, field):
+        if len([t for t in (field.data or "").split(",") if t.strip()]) > MAX_TAGS:
+            raise ValidationError(f"{MAX_TAGS} mots-clés au plus : retirez-en quelques-uns.")
 
     def __init__(self, *args, organisations=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -149,6 +149,7 @@ def new():
                   "prête : un·e formateur·rice la relira avant publication.", "success")
             return redirect(url_for("library.detail", slug=practice.slug), 303)
     return render("library/edit.html", form=form, practice=None,
+                  preview=render_markdown(form.body_md.data or ""),
                   status=422 if form.is_submitted() else 200)
 
 
@@ -174,6 +175,7 @@ def edit(slug: str):
                 else ""), "success")
             return redirect(url_for("library.detail", slug=practice.slug), 303)
     return render("library/edit.html", form=form, practice=practice,
+                  preview=render_markdown(form.body_md.data or ""),
                   status=422 if form.is_submitted() else 200)
 
 
@@ -329,7 +331,7 @@ def _back_to_sheet(practice: Practice, block: str):
     """The updated block for htmx, or back to the sheet at that block."""
     if wants_fragment():
         return render("library/detail.html", block=block, **_detail_context(practice))
-    return redirect(url_for("library.detail", slug=practice.slug) + f"#{block}", 303)
+    return redirect(url_for("library.detail", slug=practice.slug), 303)
 
 
 # --- Files -------------------------------------------------------------------------
@@ -350,7 +352,7 @@ def upload(slug: str):
             flash(error.message, "error")
         else:
             flash(f"« {attachment.filename} » est ajouté à la fiche.", "success")
-    return redirect(url_for("library.detail", slug=slug) + "#outils", 303)
+    return redirect(url_for("library.detail", slug=slug), 303)
 
 
 @bp.get("/pratiques/<slug>/fichiers/<int:file_id>")
@@ -371,7 +373,7 @@ def remove_file(slug: str, file_id: int):
     attachment = next((f for f in practice.files if f.id == file_id), None) or abort(404)
     services.remove_file(current_user, attachment)
     flash(f"« {attachment.filename} » est retiré de la fiche.", "success")
-    return redirect(url_for("library.detail", slug=slug) + "#outils", 303)
+    return redirect(url_for("library.detail", slug=slug), 303)
 
 
 # --- Toolbox -------------------------------------------------------------------------

@@ -74,8 +74,12 @@ def test_questions_give_immediate_feedback_with_the_explanation(app, client, aut
                         headers=HX).get_data(as_text=True)
     assert "Pas tout à fait." in wrong and "L’accueil est l’affaire de tous." in wrong
     assert "<html" not in wrong
-    right = client.post(f"/formations/{slug}/questions/{question_id}",
-                        data={"choix": "0"}).get_data(as_text=True)
+    assert 'id="lesson_progress"' in wrong and 'hx-swap-oob="outerHTML"' in wrong
+    # Without JavaScript: back to the lesson, at the question, with the feedback.
+    response = client.post(f"/formations/{slug}/questions/{question_id}", data={"choix": "0"})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"#question-{question_id}")
+    right = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Bonne réponse." in right and "<html" in right
     empty = client.post(f"/formations/{slug}/questions/{question_id}", data={},
                         headers=HX).get_data(as_text=True)
@@ -241,3 +245,20 @@ def test_a_bad_module_file_is_reported_with_its_line_and_the_others_import(app, 
     assert "mauvais-module/01-montrer.md:3: duration_minutes doit être un entier" in result.output
     with app.app_context():
         assert db.session.scalars(select(Module.slug)).all() == ["bon-module"]
+
+
+def test_an_archived_module_stays_readable_for_those_who_started_it(app, client, auth):
+    email, slug, _ = _tutor(app)
+    with app.app_context():
+        newcomer = factories.make_user(factories.make_organisation(), "tutor").email
+    auth.login(email)
+    client.post(f"/formations/{slug}/commencer")
+    with app.app_context():
+        db.session.scalar(select(Module)).status = "archived"
+        db.session.commit()
+    page = client.get(f"/formations/{slug}").get_data(as_text=True)
+    assert "Ce module est archivé" in page
+    assert "Module archivé" in client.get("/formations/mes-formations").get_data(as_text=True)
+    auth.logout()
+    auth.login(newcomer)
+    assert client.get(f"/formations/{slug}").status_code == 404

@@ -26,7 +26,13 @@ def test_trainer_writes_a_module_from_scratch_and_publishes_it(app, client, auth
     refused = client.post(f"/formations/{slug}/etat", data={"etat": "published"},
                           follow_redirects=True).get_data(as_text=True)
     assert "Ajoutez au moins une leçon" in refused
-    client.post(f"/formations/{slug}/lecons", data={"title": "La relève", "duration_minutes": 10})
+    client.post(f"/formations/{slug}/lecons", data={"lecon-title": "La relève",
+                                                    "lecon-duration_minutes": 10})
+    bad = client.post(f"/formations/{slug}/lecons", data={"lecon-title": "Leçon A",
+                                                          "lecon-duration_minutes": 100000})
+    assert bad.status_code == 422
+    page = bad.get_data(as_text=True)
+    assert 'id="lecon-duration_minutes-erreur"' in page and 'value="Leçon A"' in page
     with app.app_context():
         lesson_slug = db.session.scalar(select(Module)).lessons[0].slug
     client.post(f"/formations/{slug}/lecons/{lesson_slug}/modifier",
@@ -121,8 +127,8 @@ def test_employer_sees_who_is_trained_in_their_organisation(app, client, auth):
     page = client.get("/formations/equipe").get_data(as_text=True)
     rows = {row.split("</th>")[0]: " ".join(row.split()) for row in
             page.split('<th scope="row">')[1:]}
-    assert "<td>Oui</td> <td>Terminé</td>" in rows["Karim Diallo"]
-    assert "<td>Non</td> <td>—</td>" in rows["Thomas Girard"]
+    assert '<td>Oui</td> <td class="nowrap">Terminé</td>' in rows["Karim Diallo"]
+    assert '<td>Non</td> <td class="nowrap">—</td>' in rows["Thomas Girard"]
     assert "Julie Ailleurs" not in page
 
 
@@ -135,3 +141,17 @@ def test_tutors_cannot_edit_modules(app, client, auth):
     with app.app_context():
         assert len(db.session.scalar(select(Module)).lessons) == 2
         assert db.session.scalar(select(User.id).where(User.email == tutor))
+
+
+def test_a_module_with_an_empty_lesson_cannot_be_published(app, client, auth):
+    auth.login(_trainer(app))
+    with app.app_context():
+        module = factories.make_module(status="draft")
+        module.lessons[1].body_md = " "
+        db.session.commit()
+        slug = module.slug
+    page = client.post(f"/formations/{slug}/etat", data={"etat": "published"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Écrivez le texte de la leçon « Leçon 2 »" in page
+    with app.app_context():
+        assert db.session.scalar(select(Module.status)) == "draft"

@@ -21,12 +21,12 @@ def test_an_organisation_adopts_a_sheet_once_even_when_posting_twice(app, client
         response = client.post(f"/pratiques/{slug}/adopter",
                                data={"organisation_id": world.other, "action": "adopter"})
         assert response.status_code == 303
-    assert response.headers["Location"].endswith(f"/pratiques/{slug}#adoption")
+    assert response.headers["Location"].endswith(f"/pratiques/{slug}")
     assert _count(app, Adoption, slug) == 1
     assert practice(app, slug).adoption_count == 1
     page = client.get(f"/pratiques/{slug}").get_data(as_text=True)
     assert "1 structure fait aussi cette pratique" in page
-    assert "Retirer SAAD Les Glycines" in page
+    assert "Nous ne le faisons plus (SAAD Les Glycines)" in page
 
 
 def test_the_sheet_lists_every_adopting_organisation(app, client, auth, login, world):
@@ -108,7 +108,7 @@ def test_adoption_with_htmx_returns_only_the_adoption_block(app, client, login, 
     assert response.status_code == 200
     assert "<html" not in html and 'id="utile"' not in html
     assert '<section id="adoption"' in html and "SAAD Les Glycines" in html
-    assert "Retirer SAAD Les Glycines" in html
+    assert "Nous ne le faisons plus (SAAD Les Glycines)" in html
     assert 'hx-swap-oob="innerHTML"' in html and "C’est noté" in html
     assert "HX-Request" in response.headers["Vary"]
 
@@ -124,7 +124,7 @@ def test_one_vote_per_person_and_changing_the_answer_replaces_it(app, client, lo
     assert practice(app, slug).useful_count == 2
     response = client.post(f"/pratiques/{slug}/utile", data={"utile": "non"})
     assert response.status_code == 303
-    assert response.headers["Location"].endswith(f"/pratiques/{slug}#utile")
+    assert response.headers["Location"].endswith(f"/pratiques/{slug}")
     assert _count(app, UsefulVote, slug) == 2
     assert practice(app, slug).useful_count == 1  # only « oui » counts
     page = client.get(f"/pratiques/{slug}").get_data(as_text=True)

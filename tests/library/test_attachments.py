@@ -19,7 +19,7 @@ def test_a_small_pdf_uploaded_to_a_draft_appears_among_its_tools(app, client, lo
     login("employer")
     response = _upload(client, slug, PDF_BYTES, "Check-list première semaine.pdf")
     assert response.status_code == 303
-    assert response.headers["Location"].endswith(f"/pratiques/{slug}#outils")
+    assert response.headers["Location"].endswith(f"/pratiques/{slug}")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "« Check-list première semaine.pdf » est ajouté à la fiche." in page.replace(
         "\u00a0", " ")
