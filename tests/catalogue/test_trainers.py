@@ -152,6 +152,6 @@ def test_a_module_with_an_empty_lesson_cannot_be_published(app, client, auth):
         slug = module.slug
     page = client.post(f"/formations/{slug}/etat", data={"etat": "published"},
                        follow_redirects=True).get_data(as_text=True)
-    assert "Écrivez le texte de la leçon « Leçon 2 »" in page
+    assert "Écrivez le texte de la leçon «\u00a0Leçon 2\u00a0»" in page
     with app.app_context():
         assert db.session.scalar(select(Module.status)) == "draft"
