@@ -4,6 +4,7 @@ and turn a described practice into a draft sheet.
 Services check the policy, own the single commit and raise InventoryError.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 
@@ -19,6 +20,9 @@ from app.inventory.questionnaire import MAX_PRACTICES, Question, Questionnaire, 
 from app.library import services as library
 from app.library import taxonomy
 from app.library.models import PracticeFile
+from app.mailer import external_url, send_mail
+
+log = logging.getLogger(__name__)
 
 
 class InventoryError(Exception):
@@ -249,4 +253,19 @@ def create_sheet(actor: User, described: DescribedPractice):
         ))
     described.practice = practice
     db.session.commit()
+    _tell_employer(answer, described, practice, actor)
     return practice
+
+
+def _tell_employer(answer, described, practice, trainer: User) -> None:
+    """The employer who described the practice learns it is becoming a shared sheet."""
+    employer = answer.submitted_by
+    if employer is None or not employer.active:
+        return
+    try:
+        send_mail(employer.email, f"Votre pratique « {described.title} » devient une fiche",
+                  "practice_from_inventory", employer=employer, trainer=trainer,
+                  described=described, link=external_url("library.detail", slug=practice.slug))
+    except Exception:  # the sheet exists; a mail server failure must not undo it
+        log.exception("inventory: could not tell %s about sheet %s", employer.email,
+                      practice.slug)

@@ -3,12 +3,12 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from app.accounts.models import Organisation, utcnow
+from app.accounts.models import Organisation, User, utcnow
 from app.extensions import db
 from app.inventory.models import Campaign, DescribedPractice, InventoryAnswer
 from app.library.models import Practice, PracticeFile
 from tests import factories
-from tests.conftest import counting_queries
+from tests.conftest import counting_queries, outbox
 
 HX = {"HX-Request": "true"}
 
@@ -194,11 +194,13 @@ def test_an_employer_cannot_answer_for_another_organisation(app, client, auth):
 
 
 def test_trainer_turns_a_described_practice_into_a_linked_draft_sheet(app, client, auth):
-    campaign_id, org_id, _, trainer = _setup(app)
+    campaign_id, org_id, employer, trainer = _setup(app)
     with app.app_context():
         answer = factories.make_answer(db.session.get(Campaign, campaign_id),
                                        db.session.get(Organisation, org_id), submitted=True,
                                        with_file=True)
+        answer.submitted_by = db.session.scalar(select(User).where(User.email == employer))
+        db.session.commit()
         described_id = answer.practices[0].id
     auth.login(trainer)
     response = client.post(f"/recensement/pratiques/{described_id}/fiche")
@@ -211,6 +213,8 @@ def test_trainer_turns_a_described_practice_into_a_linked_draft_sheet(app, clien
         assert (practice.category, practice.phase) == ("accueil", "premier-jour")
         assert practice.revisions[0].origin == "inventory"
         assert [f.filename for f in practice.files] == ["Livret.pdf"]
+    mails = outbox(app)
+    assert len(mails) == 1 and "devient une fiche" in mails[0]
     # A second click does not create a second sheet.
     client.post(f"/recensement/pratiques/{described_id}/fiche")
     with app.app_context():
