@@ -59,11 +59,16 @@ def status():
     tools = db.session.scalar(
         select(func.count(PracticeFile.id)).join(PracticeFile.practice)
         .where(Practice.status == PracticeStatus.PUBLISHED))
-    indexed = sync.get_index().counts()
+    index = sync.get_index()
+    indexed = index.counts()
     click.echo(f"{'type':<10}{'base':>8}{'index':>8}")
     for kind, count in (("practice", practices), ("tool", tools)):
         click.echo(f"{kind:<10}{count:>8}{indexed.get(kind, 0):>8}")
     click.echo(f"En attente dans l’outbox : {sync.pending()}")
+    click.echo(f"Segments de l’index : {index.segment_count()}")
+    if not index.current():
+        click.echo("L’index a été construit par une version précédente : "
+                   "lancez « flask search reindex ».")
 
 
 @search_cli.cli.command("drain")

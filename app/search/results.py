@@ -9,7 +9,8 @@ class SearchRequest:
     page: int = 1
     per_page: int = 10
     filters: dict[str, str] = field(default_factory=dict)  # type, category, phase, sector
-    expansions: list[str] = field(default_factory=list)  # synonyms, ranked below the words
+    # Synonyms: (other term, the term typed it stands for), ranked below the words typed.
+    expansions: list[tuple[str, str]] = field(default_factory=list)
     all_drafts: bool = False  # reviewers see every draft
     draft_organisations: list[int] = field(default_factory=list)  # employers: their own
 

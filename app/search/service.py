@@ -17,6 +17,7 @@ from app.search.sync import drain, get_index
 
 FILTERS = ("type", "category", "phase", "sector")
 MAX_QUERY = 200
+FEW = 3  # fewer results than this: look for a close spelling that finds more
 
 
 def _visibility(viewer) -> dict:
@@ -31,9 +32,11 @@ def _visibility(viewer) -> dict:
 
 def search(text: str, *, viewer=None, page: int = 1, per_page: int = 10,
            filters: dict | None = None) -> SearchResults:
-    """Ranked results with highlights and facets; typos corrected when nothing matches."""
+    """Ranked results with highlights and facets; misspelt words corrected, or a suggestion."""
     if db.session.scalar(select(SearchOutbox.id).limit(1)) is not None:
-        drain()  # a change a dead worker left behind: apply it before answering
+        # A change a dead worker (or a busy index) left behind: apply it before
+        # answering, unless another process holds the index (then the next time).
+        drain(timeout=0)
     text = " ".join(text.split())[:MAX_QUERY]
     request = SearchRequest(
         text=text, page=max(1, page), per_page=per_page,
@@ -43,18 +46,19 @@ def search(text: str, *, viewer=None, page: int = 1, per_page: int = 10,
     if not text:
         return SearchResults(request=request)
     index = get_index()
+    known = synonyms.vocabulary()
+    correction = index.correct(text, known)
+    if correction:  # a word no sheet holds: search the closest spelling, quietly
+        corrected = replace(request, text=correction, expansions=synonyms.expansions(correction))
+        results = index.search(corrected)
+        if results.total:
+            results.corrected_from = text
+            return results
     results = index.search(request)
-    if results.total >= 3:
+    if results.total >= FEW:
         return results
-    correction = index.suggest(text)
-    if not correction:
-        return results
-    corrected = replace(request, text=correction, expansions=synonyms.expansions(correction))
-    if results.total == 0:
-        alternative = index.search(corrected)
-        if alternative.total:
-            alternative.corrected_from = text
-            return alternative
-    elif index.count(corrected) > results.total:
-        results.suggestion = correction
+    suggestion = index.suggest(text, known)
+    if suggestion and index.count(replace(
+            request, text=suggestion, expansions=synonyms.expansions(suggestion))) > results.total:
+        results.suggestion = suggestion
     return results

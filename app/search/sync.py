@@ -78,29 +78,41 @@ def pending() -> int:
     return db.session.scalar(select(func.count(SearchOutbox.id)))
 
 
-def drain(batch: int = BATCH) -> int:
-    """Apply waiting outbox rows to the index; returns how many rows were applied."""
+def drain(batch: int = BATCH, timeout: float | None = None) -> int:
+    """Apply waiting outbox rows to the index; returns how many rows were applied.
+
+    timeout: how long to wait for another process's writer (None: the index's
+    default; 0 from a search, which must not wait on someone else's rebuild).
+    """
     index = get_index()
     applied = 0
     with Session(db.engine) as session:
         while True:
-            rows = session.execute(
-                select(SearchOutbox.id, SearchOutbox.key).order_by(SearchOutbox.id).limit(batch)
-            ).all()
-            if not rows:
-                return applied
-            found = documents.load(session, list({key for _, key in rows}))
-            updates = [doc for doc in found.values() if doc is not None]
-            removals = [key for key, doc in found.items() if doc is None]
             try:
-                index.apply(updates, removals)
+                # The rows and the documents are read under the index's lock: a
+                # change read earlier could overwrite a newer one another worker wrote.
+                with index.writing(timeout) as writer:
+                    rows = session.execute(
+                        select(SearchOutbox.id, SearchOutbox.key)
+                        .order_by(SearchOutbox.id).limit(batch)
+                    ).all()
+                    if not rows:
+                        return applied
+                    found = documents.load(session, list({key for _, key in rows}))
+                    for key, document in found.items():
+                        if document is None:
+                            writer.remove(key)
+                        else:
+                            writer.update(document)
             except IndexBusy:
-                log.warning("search: index busy, %d change(s) wait in the outbox", len(rows))
+                log.warning("search: index busy, changes wait in the outbox")
                 return applied
             session.execute(delete(SearchOutbox).where(
                 SearchOutbox.id.in_([row_id for row_id, _ in rows])))
             session.commit()
             applied += len(rows)
+            if index.needs_merge():
+                index.merge_later()  # not in the request: a merge costs more than a save
             if len(rows) < batch:
                 return applied
 
@@ -109,8 +121,10 @@ def rebuild(progress=None) -> int:
     """Rebuild the whole index from the database; the outbox rows seen before are dropped."""
     with Session(db.engine) as session:
         last = session.scalar(select(SearchOutbox.id).order_by(SearchOutbox.id.desc()).limit(1))
-        stream = documents.everything(session)
-        count = get_index().rebuild(progress(stream) if progress else stream)
+        expected = documents.count(session)
+        session.commit()  # the documents are read afresh, once the index is locked
+        stream = documents.everything(session)  # lazy: runs under the lock
+        count = get_index().rebuild(progress(stream) if progress else stream, expected)
         if last is not None:
             session.execute(delete(SearchOutbox).where(SearchOutbox.id <= last))
             session.commit()
