@@ -89,7 +89,14 @@ def stems(word: str) -> tuple[str, ...]:
 
 
 def _stem(word: str) -> str:
-    return _snowball(word) if len(word) > 4 else word
+    if len(word) <= 4:
+        return word
+    stem = _snowball(word)
+    if stem.endswith("at") and word.endswith("ation") and len(stem) > 5:
+        # Snowball leaves « format » for formation but « form » for former, « situat »
+        # for situation but « situ » for situer: the noun of the action finds its verb.
+        stem = stem[:-2]
+    return stem
 
 
 class InclusiveFilter(Filter):
