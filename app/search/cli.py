@@ -7,6 +7,7 @@ import click
 from flask import Blueprint
 from sqlalchemy import func, select
 
+from app.catalogue.models import Lesson, Module
 from app.extensions import db
 from app.library.models import Practice, PracticeFile, PracticeStatus
 from app.search import sync
@@ -59,10 +60,14 @@ def status():
     tools = db.session.scalar(
         select(func.count(PracticeFile.id)).join(PracticeFile.practice)
         .where(Practice.status == PracticeStatus.PUBLISHED))
+    modules = db.session.scalar(select(func.count(Module.id)).where(Module.status != "archived"))
+    lessons = db.session.scalar(select(func.count(Lesson.id)).join(Lesson.module)
+                                .where(Module.status != "archived"))
     index = sync.get_index()
     indexed = index.counts()
     click.echo(f"{'type':<10}{'base':>8}{'index':>8}")
-    for kind, count in (("practice", practices), ("tool", tools)):
+    for kind, count in (("practice", practices), ("tool", tools), ("module", modules),
+                        ("lesson", lessons)):
         click.echo(f"{kind:<10}{count:>8}{indexed.get(kind, 0):>8}")
     click.echo(f"En attente dans l’outbox : {sync.pending()}")
     click.echo(f"Segments de l’index : {index.segment_count()}")

@@ -1,4 +1,4 @@
-"""What the index holds: one document per published (or draft) sheet and per tool.
+"""What the index holds: one document per sheet, tool, training module and lesson.
 
 Onboarding contracts and private threads are never turned into documents.
 """
@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from app.catalogue.models import Lesson, Module
 from app.files import type_label
 from app.library.models import Practice, PracticeFile, PracticeStatus, TaxonomyTerm
 from app.markup import plain_text
 
-TYPE_LABELS = {"practice": "Fiches pratiques", "tool": "Outils"}
+TYPE_LABELS = {"practice": "Fiches pratiques", "tool": "Outils", "module": "Formations",
+               "lesson": "Leçons"}
 
 
 @dataclass
@@ -83,15 +85,57 @@ def tool_document(attachment: PracticeFile, labels: Vocabulary | None = None) ->
     )
 
 
+def module_document(module: Module, labels: Vocabulary | None = None) -> Document | None:
+    """A training module; drafts are found by trainers only (organisation 0 matches no one)."""
+    if module.status == "archived":
+        return None
+    return Document(
+        key=f"module:{module.id}", type="module", slug=module.slug, title=module.title,
+        summary=module.summary,
+        body=html.unescape(plain_text(module.intro_md)) + " " + " ".join(module.objectives),
+        labels=(labels or {}).get(("category", module.theme), module.theme),
+        category=module.theme, status="published" if module.is_published else "draft",
+        url=f"/formations/{module.slug}",
+    )
+
+
+def lesson_document(lesson: Lesson, labels: Vocabulary | None = None) -> Document | None:
+    module = lesson.module
+    if module.status == "archived":
+        return None
+    return Document(
+        key=f"lesson:{lesson.id}", type="lesson", slug=module.slug, title=lesson.title,
+        summary=f"Leçon du module « {module.title} »",
+        body=html.unescape(plain_text(lesson.body_md)),
+        labels=(labels or {}).get(("category", module.theme), module.theme),
+        category=module.theme, status="published" if module.is_published else "draft",
+        url=f"/formations/{module.slug}/lecons/{lesson.slug}",
+    )
+
+
+def _load_training(session: Session, ids: dict, found: dict, labels: Vocabulary) -> None:
+    if ids["module"]:
+        for module in session.scalars(select(Module).options(selectinload(Module.lessons))
+                                      .where(Module.id.in_(ids["module"]))):
+            found[f"module:{module.id}"] = module_document(module, labels)
+            for lesson in module.lessons:  # a module's state is its lessons' state
+                found[f"lesson:{lesson.id}"] = lesson_document(lesson, labels)
+    if ids["lesson"]:
+        for lesson in session.scalars(select(Lesson).options(joinedload(Lesson.module))
+                                      .where(Lesson.id.in_(ids["lesson"]))):
+            found[f"lesson:{lesson.id}"] = lesson_document(lesson, labels)
+
+
 def load(session: Session, keys: list[str]) -> dict[str, Document | None]:
     """The current document for each key (None: remove it from the index)."""
-    ids = {"practice": set(), "tool": set()}
+    ids = {"practice": set(), "tool": set(), "module": set(), "lesson": set()}
     for key in keys:
         kind, _, raw = key.partition(":")
         if kind in ids and raw.isdigit():
             ids[kind].add(int(raw))
     found: dict[str, Document | None] = dict.fromkeys(keys)
-    labels = vocabulary(session) if ids["practice"] or ids["tool"] else {}
+    labels = vocabulary(session) if any(ids.values()) else {}
+    _load_training(session, ids, found, labels)
     if ids["practice"]:
         for practice in session.scalars(
             select(Practice).options(joinedload(Practice.organisation), selectinload(
@@ -113,7 +157,9 @@ def load(session: Session, keys: list[str]) -> dict[str, Document | None]:
 def count(session: Session) -> int:
     """About how many documents everything() yields (sheets and files)."""
     return (session.scalar(select(func.count(Practice.id)))
-            + session.scalar(select(func.count(PracticeFile.id))))
+            + session.scalar(select(func.count(PracticeFile.id)))
+            + session.scalar(select(func.count(Module.id)))
+            + session.scalar(select(func.count(Lesson.id))))
 
 
 def everything(session: Session) -> Iterator[Document]:
@@ -132,3 +178,9 @@ def everything(session: Session) -> Iterator[Document]:
             tool = tool_document(attachment, labels)
             if tool:
                 yield tool
+    for module in session.scalars(select(Module).options(selectinload(Module.lessons))
+                                  .order_by(Module.id)):
+        for document in [module_document(module, labels),
+                         *(lesson_document(lesson, labels) for lesson in module.lessons)]:
+            if document:
+                yield document

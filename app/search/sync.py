@@ -15,6 +15,7 @@ from sqlalchemy import delete, event, insert, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import utcnow
+from app.catalogue.models import Lesson, Module
 from app.extensions import db
 from app.library.models import Practice, PracticeFile
 from app.search import documents
@@ -44,6 +45,12 @@ def _keys(session: Session) -> set[str]:
             keys.update(f"tool:{f.id}" for f in obj.__dict__.get("files", []) if f.id)
         elif isinstance(obj, PracticeFile):
             keys.add(f"tool:{obj.id}")
+        elif isinstance(obj, Module):
+            keys.add(f"module:{obj.id}")
+            keys.update(f"lesson:{lesson.id}" for lesson in obj.__dict__.get("lessons", [])
+                        if lesson.id)
+        elif isinstance(obj, Lesson):
+            keys.add(f"lesson:{obj.id}")
     return keys
 
 
