@@ -103,6 +103,7 @@ MATRIX = {
     "catalogue.team": ("GET", "/formations/equipe", {"employer", "other_employer", "admin"}),
     "admin.index": ("GET", "/admin", {"admin"}),
     "admin.vocabularies": ("GET", "/admin/vocabulaires", {"admin"}),
+    "admin.thesaurus": ("GET", "/admin/synonymes", {"admin"}),
     "admin.rename_term": ("POST", "/admin/vocabulaires/1", {"admin"}),
     "admin.add_term": ("POST", "/admin/vocabulaires/ajouter", {"admin"}),
     "admin.organisations": ("GET", "/admin/organisations", {"admin"}),

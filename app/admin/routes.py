@@ -21,6 +21,7 @@ from app.admin import bp
 from app.extensions import db
 from app.library import taxonomy
 from app.library.models import TaxonomyTerm
+from app.search import synonyms
 from app.web import render
 
 
@@ -180,3 +181,25 @@ def add_term():
     else:
         flash(f"Valeur ajoutée : {term.label} ({term.slug}).", "success")
     return redirect(url_for("admin.vocabularies") + f"#{kind}", 303)
+
+
+# --- Search thesaurus ----------------------------------------------------------------
+
+
+@bp.route("/synonymes", methods=["GET", "POST"])
+def thesaurus():
+    """Edit the search thesaurus (groups of equivalent terms)."""
+    text = synonyms.current_text()
+    error = None
+    status = 200
+    if request.method == "POST":
+        text = request.form.get("thesaurus", "")
+        try:
+            synonyms.save(text, current_user.id)
+        except synonyms.ThesaurusError as refused:
+            error, status = refused.message, 422
+        else:
+            flash("Synonymes enregistrés : ils s’appliquent dès la prochaine recherche.",
+                  "success")
+            return redirect(url_for("admin.thesaurus"), 303)
+    return render("admin/thesaurus.html", text=text, error=error, status=status)

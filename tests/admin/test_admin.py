@@ -132,3 +132,21 @@ def test_user_search_treats_percent_and_underscore_as_characters(app, client, au
         factories.make_user(factories.make_organisation(), full_name="Karim Diallo")
     page = client.get("/admin/comptes?q=%25").get_data(as_text=True)
     assert "Aucun compte pour" in page and "Karim Diallo" not in page
+
+
+def test_admin_edits_the_search_synonyms_and_search_follows(app, client, auth):
+    auth.login(_admin(app))
+    with app.app_context():
+        factories.make_practice(factories.make_organisation(), title="Le compagnonnage des "
+                                "nouvelles recrues", body_md="Un binôme.")
+    assert "tutorat" in client.get("/admin/synonymes").get_data(as_text=True)
+    bad = client.post("/admin/synonymes", data={"thesaurus": "groups:\n  - [tuilage, a]\n"
+                                                              "  - [tuilage, b]\n"})
+    assert bad.status_code == 422
+    assert 'id="thesaurus-erreur"' in bad.get_data(as_text=True)
+    assert client.get("/recherche?q=tuilage").get_data(as_text=True).count("<mark>") == 0
+    good = client.post("/admin/synonymes",
+                       data={"thesaurus": "groups:\n  - [tuilage, compagnonnage]\n"})
+    assert good.status_code == 303
+    page = client.get("/recherche?q=tuilage").get_data(as_text=True)
+    assert "Le compagnonnage des nouvelles recrues" in page
