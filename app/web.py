@@ -58,6 +58,20 @@ def wants_fragment() -> bool:
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
+def field_error(form, message: str, field: str | None = None) -> None:
+    """Show a refusal next to its field, or above the form when it has no field."""
+    target = getattr(form, field, None) if field else None
+    if target is not None:
+        target.errors = [*target.errors, message]
+    else:
+        form.form_errors.append(message)
+
+
+def strip(value):
+    """A form filter: phones and copy-paste add spaces around what people type."""
+    return value.strip() if isinstance(value, str) else value
+
+
 def render(template: str, block: str | None = None, status: int = 200, **context) -> Response:
     """Render the whole page, or only `block` of it for an htmx request."""
     if block and wants_fragment():

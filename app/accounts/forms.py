@@ -21,21 +21,17 @@ from wtforms.validators import (
 
 from app.accounts.models import SECTOR_LABELS, OrganisationKind
 from app.accounts.policy import ASSIGNABLE_ROLES
+from app.web import strip
 
 REQUIRED = "Ce champ est obligatoire."
 EMAIL = "Saisissez une adresse e-mail valide, par exemple prenom.nom@exemple.fr."
-
-
-def _strip(value):
-    """Phones and copy-paste add spaces around addresses."""
-    return value.strip() if isinstance(value, str) else value
 
 
 def _email_field(label: str = "Adresse e-mail"):
     return EmailField(
         label,
         validators=[InputRequired(REQUIRED), Email(EMAIL), Length(max=254)],
-        filters=[_strip],
+        filters=[strip],
         render_kw={"autocomplete": "email", "spellcheck": "false"},
     )
 
@@ -89,7 +85,7 @@ class AcceptInvitationForm(FlaskForm):
     full_name = StringField(
         "Prénom et nom",
         validators=[DataRequired(REQUIRED), Length(max=120, message="120 caractères au plus.")],
-        filters=[_strip],
+        filters=[strip],
         render_kw={"autocomplete": "name"},
     )
     password, confirm = _new_password_fields()
@@ -103,7 +99,7 @@ class ProfileForm(FlaskForm):
     full_name = StringField(
         "Prénom et nom",
         validators=[DataRequired(REQUIRED), Length(max=120, message="120 caractères au plus.")],
-        filters=[_strip],
+        filters=[strip],
         render_kw={"autocomplete": "name"},
     )
     job_title = StringField(
@@ -152,7 +148,7 @@ class OrganisationForm(FlaskForm):
     name = StringField(
         "Nom de l’organisation",
         validators=[DataRequired(REQUIRED), Length(max=200, message="200 caractères au plus.")],
-        filters=[_strip],
+        filters=[strip],
     )
     kind = SelectField("Type", choices=KIND_CHOICES, validators=[InputRequired(REQUIRED)])
     sector = SelectField(

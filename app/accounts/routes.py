@@ -23,7 +23,7 @@ from app.accounts.forms import (
 from app.accounts.models import Invitation, Membership, Organisation, User, utcnow
 from app.accounts.session import end_session, start_session
 from app.extensions import db
-from app.web import render
+from app.web import field_error, render
 
 
 def _safe_next(target: str | None) -> str:
@@ -33,15 +33,6 @@ def _safe_next(target: str | None) -> str:
         if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
             return target
     return url_for("home.index")
-
-
-def _field_error(form, error: services.AccountError) -> None:
-    """Show a service's refusal next to its field, or above the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 # --- Login ------------------------------------------------------------------
@@ -121,7 +112,7 @@ def reset_password(token: str):
         try:
             user = services.reset_password(token, form.password.data, form.confirm.data)
         except services.AccountError as error:
-            _field_error(form, error)
+            field_error(form, error.message, error.field)
         else:
             end_session()
             start_session(user)
@@ -156,7 +147,7 @@ def accept_invitation(token: str):
                     token, form.full_name.data, form.password.data, form.confirm.data
                 )
         except services.AccountError as error:
-            _field_error(form, error)
+            field_error(form, error.message, error.field)
         else:
             organisation = invitation.organisation.name
             if has_password and not (
@@ -203,7 +194,7 @@ def change_password():
                 current_user, form.current_password.data, form.password.data, form.confirm.data
             )
         except services.AccountError as error:
-            _field_error(form, error)
+            field_error(form, error.message, error.field)
         else:
             start_session(current_user._get_current_object())
             flash("Votre mot de passe est changé. Vos autres appareils sont déconnectés.",
@@ -324,7 +315,7 @@ def invite(organisation_id: int):
                 form.full_name.data or "",
             )
         except services.AccountError as error:
-            _field_error(form, error)
+            field_error(form, error.message, error.field)
         else:
             flash(
                 f"Invitation envoyée à {invitation.email} ({invitation.role_label}). "

@@ -6,18 +6,15 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from app.catalogue.models import AUDIENCES
 from app.library import taxonomy
+from app.web import strip
 
 REQUIRED = "Ce champ est obligatoire."
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class ModuleForm(FlaskForm):
-    title = StringField("Titre", filters=[_strip], validators=[
+    title = StringField("Titre", filters=[strip], validators=[
         DataRequired(REQUIRED), Length(max=200, message="200 caractères au plus.")])
-    summary = TextAreaField("Résumé", filters=[_strip], render_kw={"rows": 3}, validators=[
+    summary = TextAreaField("Résumé", filters=[strip], render_kw={"rows": 3}, validators=[
         DataRequired(REQUIRED), Length(max=600, message="600 caractères au plus.")])
     duration_minutes = IntegerField(
         "Durée (minutes)", validators=[
@@ -37,7 +34,7 @@ class ModuleForm(FlaskForm):
 
 
 class LessonForm(FlaskForm):
-    title = StringField("Titre de la leçon", filters=[_strip], validators=[
+    title = StringField("Titre de la leçon", filters=[strip], validators=[
         DataRequired(REQUIRED), Length(max=200, message="200 caractères au plus.")])
     duration_minutes = IntegerField(
         "Durée (minutes)", default=10, validators=[
@@ -51,7 +48,7 @@ class LessonForm(FlaskForm):
 
 
 class QuestionForm(FlaskForm):
-    prompt = TextAreaField("Question", filters=[_strip], render_kw={"rows": 2},
+    prompt = TextAreaField("Question", filters=[strip], render_kw={"rows": 2},
                            validators=[DataRequired(REQUIRED), Length(max=1000)])
     kind = SelectField("Type", choices=[SelectChoice("single", "Une seule bonne réponse"),
                                         SelectChoice("multiple", "Plusieurs bonnes réponses")])

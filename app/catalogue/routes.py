@@ -25,7 +25,7 @@ from app.catalogue.models import (
 from app.extensions import db
 from app.library import taxonomy
 from app.library.policy import is_reviewer
-from app.web import render, wants_fragment
+from app.web import field_error, render, wants_fragment
 
 
 def get_module(slug: str) -> Module:
@@ -244,14 +244,6 @@ def require_trainer() -> None:
         abort(403)
 
 
-def _field_error(form, message: str, field: str | None = None) -> None:
-    target = getattr(form, field, None) if field else None
-    if target is not None:
-        target.errors = [*target.errors, message]
-    else:
-        form.form_errors.append(message)
-
-
 @bp.get("/formations/gestion")
 @login_required
 def manage():
@@ -394,7 +386,7 @@ def add_question(slug: str, lesson_slug: str):
                                   kind=form.kind.data, choices_text=form.choices.data,
                                   explanation=form.explanation.data or "")
         except services.CatalogueError as error:
-            _field_error(form, error.message, "choices")
+            field_error(form, error.message, "choices")
         else:
             flash("Question ajoutée.", "success")
             return redirect(url_for("catalogue.edit_lesson", slug=slug,

@@ -5,6 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from app.web import strip
+
 REQUIRED = "Ce champ est obligatoire."
 
 
@@ -12,7 +14,7 @@ class CampaignForm(FlaskForm):
     title = StringField(
         "Titre du recensement",
         validators=[DataRequired(REQUIRED), Length(max=200, message="200 caractères au plus.")],
-        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        filters=[strip],
         description="Par exemple : « Recensement des pratiques d’accueil 2026 ».",
     )
     questionnaire = SelectField("Questionnaire", validators=[InputRequired(REQUIRED)])

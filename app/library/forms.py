@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from app.library import taxonomy
 from app.library.models import TaxonomyKind
+from app.web import strip
 
 MAX_TAGS = 10
 REQUIRED = "Ce champ est obligatoire."
@@ -26,7 +27,7 @@ class PracticeForm(FlaskForm):
     title = StringField(
         "Titre",
         validators=[DataRequired(REQUIRED), Length(max=200, message="200 caractères au plus.")],
-        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        filters=[strip],
         description="Ce que fait la pratique, en quelques mots : « Le binôme des deux "
                     "premières semaines à domicile ».",
     )

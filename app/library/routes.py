@@ -22,7 +22,7 @@ from app.library.models import (
     UsefulVote,
 )
 from app.markup import render_markdown
-from app.web import render, wants_fragment
+from app.web import field_error, render, wants_fragment
 
 
 def get_practice(slug: str, edit: bool = False) -> Practice:
@@ -48,14 +48,6 @@ def _content(form: PracticeForm) -> services.SheetContent:
         phase=form.phase.data or "", sector=form.sector.data or "",
         tags=services.normalise_tags(form.tags.data or ""),
     )
-
-
-def _field_error(form, error: services.LibraryError) -> None:
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None:
-        target.errors = [*target.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 # --- Reading ---------------------------------------------------------------------
@@ -143,7 +135,7 @@ def new():
                                             "recevoir de fiche.")
             practice = services.create_practice(current_user, organisation, _content(form))
         except services.LibraryError as error:
-            _field_error(form, error)
+            field_error(form, error.message, error.field)
         else:
             flash("Votre fiche est enregistrée comme brouillon. Soumettez-la quand elle est "
                   "prête : un·e formateur·rice la relira avant publication.", "success")
@@ -168,7 +160,7 @@ def edit(slug: str):
         try:
             services.save_revision(current_user, practice, _content(form))
         except services.LibraryError as error:
-            _field_error(form, error)
+            field_error(form, error.message, error.field)
         else:
             flash("Modifications enregistrées." + (
                 " Elles seront visibles de tous après relecture." if practice.is_published
