@@ -87,6 +87,12 @@ def load(folder: Path) -> dict:
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_WINDOW_MINUTES": 15,
         "PAGE_SIZE": 20,
+        # Discussions: posts per page of a thread; a new account (created less than
+        # NEW_ACCOUNT_DAYS ago) posts at most RATE_LIMIT messages in RATE_MINUTES.
+        "DISCUSSION_POSTS_PER_PAGE": 20,
+        "DISCUSSION_NEW_ACCOUNT_DAYS": 7,
+        "DISCUSSION_RATE_LIMIT": 5,
+        "DISCUSSION_RATE_MINUTES": 10,
         # Number of reverse proxies in front of the app (X-Forwarded-For/Proto/Host trusted).
         "PROXIES": int(os.environ.get("COMPAGNON_PROXIES", 0)),
     }

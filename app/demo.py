@@ -190,5 +190,11 @@ def load_training() -> None:
         catalogue.set_lesson_done(tutor, second.lessons[0], True)
 
 
+def load_discussions() -> None:
+    from app.discussions.demo import load_discussions as load
+
+    load()
+
+
 # Each domain's demo data, in order (the command above runs them).
-DEMO_STEPS = [load_community, load_content, load_inventory, load_training]
+DEMO_STEPS = [load_community, load_content, load_inventory, load_training, load_discussions]

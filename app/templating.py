@@ -1,6 +1,6 @@
 """Jinja filters and the values every template sees (navigation, labels)."""
 
-from flask import Flask, has_request_context
+from flask import Flask, g, has_request_context
 from flask_babel import format_date, format_datetime
 from flask_login import current_user
 
@@ -17,6 +17,9 @@ def register(app: Flask) -> None:
         format_datetime(value, style) if value else ""
     )
     from app.files import human_size, type_label
+    from app.markup import html_excerpt
+
+    app.jinja_env.filters["excerpt"] = html_excerpt
     from app.library.taxonomy import label as taxonomy_label
 
     app.jinja_env.globals.update(
@@ -36,6 +39,7 @@ def register(app: Flask) -> None:
             items.append(("catalogue.index", "Formations", "/formations"))
             items.append(("library.index", "Pratiques", "/pratiques"))
             items.append(("library.tools", "Outils", "/outils"))
+            items.append(("discussions.index", "Discussions", "/discussions"))
             if inventory_policy.can_open_campaign(current_user) or (
                 inventory_policy.answering_organisations(current_user)
             ):
@@ -45,4 +49,16 @@ def register(app: Flask) -> None:
                               "/compte/organisations"))
             if policy.can_administer(current_user):
                 items.append(("admin.index", "Administration", "/admin"))
-        return {"nav_items": items, "is_fragment": wants_fragment()}
+        return {"nav_items": items, "is_fragment": wants_fragment(),
+                "notification_count": _notification_count}
+
+
+def _notification_count() -> int:
+    """The person's unread notifications (the header's badge), counted once per request."""
+    if not current_user.is_authenticated:
+        return 0
+    if "notification_count" not in g:
+        from app.discussions.notifications import unread_count
+
+        g.notification_count = unread_count(current_user)
+    return g.notification_count

@@ -222,3 +222,38 @@ def complete_module(user: User, module):
             services.answer(user, question, sorted(question.correct_indexes))
     return db.session.scalar(select(Attestation).where(
         Attestation.user_id == user.id, Attestation.module_id == module.id))
+
+
+def category(slug: str = "questions-de-tuteurs"):
+    """One of the discussion categories the migration creates."""
+    from sqlalchemy import select
+
+    from app.discussions.models import Category
+
+    return db.session.scalar(select(Category).where(Category.slug == slug))
+
+
+def make_thread(author: User, title: str | None = None, body: str = "Comment faites-vous ?",
+                category_slug: str = "questions-de-tuteurs", subject=None, uploads=()):
+    """A public thread asked by `author`, through the service (notifications included)."""
+    from app.discussions import services
+
+    n = next(_sequence)
+    return services.start_thread(author, category(category_slug),
+                                 title or f"Le premier week-end seul·e {n}", body, uploads,
+                                 subject=subject)
+
+
+def make_reply(author: User, thread, body: str = "Chez nous, un binôme joignable.", uploads=()):
+    from app.discussions import services
+
+    return services.reply(author, thread, body, uploads)
+
+
+def pdf_upload(filename: str = "Grille.pdf"):
+    """A file as a browser sends it, that the upload checks accept."""
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    return FileStorage(io.BytesIO(PDF_BYTES), filename=filename, content_type="application/pdf")

@@ -22,6 +22,8 @@ from app.catalogue.models import (
     PathStep,
     Question,
 )
+from app.discussions.models import SubjectKind
+from app.discussions.subjects import page_section
 from app.extensions import db
 from app.library import taxonomy
 from app.library.policy import is_reviewer
@@ -119,7 +121,9 @@ def module(slug: str):
     done, total = services.progress(enrolment, module)
     return render("catalogue/module.html", module=module, enrolment=enrolment,
                   done=done, total=total, attestation=attestation,
-                  next_lesson=_next_lesson(module, enrolment), label=taxonomy.label)
+                  next_lesson=_next_lesson(module, enrolment), label=taxonomy.label,
+                  discussion=page_section(SubjectKind.MODULE, module)
+                  if module.is_published else None)
 
 
 def _next_lesson(module: Module, enrolment: Enrolment | None) -> Lesson | None:
@@ -158,6 +162,8 @@ def _lesson_context(module: Module, lesson: Lesson, feedback: dict | None = None
         "lesson_done": bool(enrolment and lesson.id in enrolment.done_lesson_ids),
         "answers": answers, "feedback": feedback or {},
         "completed": bool(enrolment and enrolment.completed_at),
+        "discussion": page_section(SubjectKind.LESSON, lesson, module)
+        if module.is_published else None,
     }
 
 

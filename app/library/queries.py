@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from flask import abort, current_app
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, literal, select, union_all
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import Organisation
@@ -204,3 +204,97 @@ def library_summary(user) -> dict:
             PracticeRevision.status == RevisionStatus.SUBMITTED))
     return {"newest": newest, "total": total, "to_review": to_review,
             "can_create": policy.can_create(user)}
+
+
+# --- The toolbox: files of published sheets and files shared in public discussions ----
+
+TOOL_SOURCES = {
+    "fiches": "Joints à une fiche pratique",
+    "discussions": "Partagés dans une discussion",
+}
+
+
+@dataclass
+class ToolboxPage:
+    """One page of the toolbox, shaped like a Flask-SQLAlchemy page for the pagination macro."""
+
+    items: list  # PracticeFile or PostFile, newest first
+    page: int
+    total: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def toolbox_page(kind: str, category: str, source: str, page: int) -> ToolboxPage:
+    """Newest first, in four queries whatever the number of files: the count, the page of
+    (source, id), then the sheet files and the discussion files of that page."""
+    from app.discussions.models import Post, PostFile, Thread
+
+    extensions = FILE_KINDS[kind][1] if kind in FILE_KINDS else None
+    parts = []
+    if source in ("", "fiches"):
+        sheets = (select(literal("practice").label("source"), PracticeFile.id.label("id"),
+                         PracticeFile.created_at.label("created_at"))
+                  .join(Practice, Practice.id == PracticeFile.practice_id)
+                  .where(Practice.status == PracticeStatus.PUBLISHED))
+        if extensions:
+            sheets = sheets.where(PracticeFile.extension.in_(extensions))
+        if category:
+            sheets = sheets.where(Practice.category == category)
+        parts.append(sheets)
+    if source in ("", "discussions") and not category:  # threads have no sheet category
+        shared = (select(literal("discussion").label("source"), PostFile.id.label("id"),
+                         PostFile.created_at.label("created_at"))
+                  .join(Post, Post.id == PostFile.post_id)
+                  .join(Thread, Thread.id == Post.thread_id)
+                  .where(Thread.is_private.is_(False), Thread.removed_at.is_(None),
+                         Post.deleted_at.is_(None), Post.hidden_at.is_(None)))
+        if extensions:
+            shared = shared.where(PostFile.extension.in_(extensions))
+        parts.append(shared)
+    per_page = current_app.config["PAGE_SIZE"]
+    if not parts:
+        return ToolboxPage([], page, 0, per_page)
+    rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    total = db.session.scalar(select(func.count()).select_from(rows))
+    if page > 1 and (page - 1) * per_page >= total:
+        abort(404)
+    chosen = db.session.execute(
+        select(rows.c.source, rows.c.id)
+        .order_by(rows.c.created_at.desc(), rows.c.source, rows.c.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    practice_ids = [i for s, i in chosen if s == "practice"]
+    post_ids = [i for s, i in chosen if s == "discussion"]
+    found = {}
+    if practice_ids:
+        for f in db.session.scalars(select(PracticeFile).options(
+                joinedload(PracticeFile.practice).joinedload(Practice.organisation))
+                .where(PracticeFile.id.in_(practice_ids))):
+            found[("practice", f.id)] = f
+    if post_ids:
+        for f in db.session.scalars(select(PostFile).options(
+                joinedload(PostFile.post).joinedload(Post.thread),
+                joinedload(PostFile.post).joinedload(Post.author))
+                .where(PostFile.id.in_(post_ids))):
+            found[("discussion", f.id)] = f
+    return ToolboxPage([found[row] for row in map(tuple, chosen) if row in found],
+                       page, total, per_page)

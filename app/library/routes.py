@@ -1,6 +1,6 @@
 """URLs under /pratiques (practice sheets) and /outils (the shared toolbox)."""
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -8,6 +8,8 @@ from wtforms import SelectChoice
 
 from app.accounts.models import Organisation, OrganisationKind
 from app.catalogue.queries import teaching_modules
+from app.discussions.models import SubjectKind
+from app.discussions.subjects import page_section
 from app.extensions import db
 from app.files import send_stored_file
 from app.library import bp, policy, queries, services, taxonomy
@@ -16,7 +18,6 @@ from app.library.forms import AdoptForm, FileForm, PracticeForm, ReviewForm
 from app.library.models import (
     Adoption,
     Practice,
-    PracticeFile,
     PracticeRevision,
     RevisionStatus,
     UsefulVote,
@@ -93,6 +94,8 @@ def _detail_context(practice: Practice) -> dict:
         "review_form": ReviewForm(),
         "file_form": FileForm(),
         "label": taxonomy.label,
+        "discussion": page_section(SubjectKind.PRACTICE, practice)
+        if practice.is_published else None,
     }
 
 
@@ -374,22 +377,15 @@ def remove_file(slug: str, file_id: int):
 @bp.get("/outils")
 @login_required
 def tools():
-    """Every file attached to a published sheet: the toolbox shared by all employers."""
+    """The toolbox shared by all employers: every file of a published sheet, and every
+    file shared in a public discussion, each with a link back to where it comes from."""
     kind = request.args.get("type", "")
     category = request.args.get("categorie", "")
-    query = (
-        select(PracticeFile)
-        .join(PracticeFile.practice)
-        .options(joinedload(PracticeFile.practice).joinedload(Practice.organisation))
-        .where(Practice.status == "published")
-        .order_by(PracticeFile.created_at.desc(), PracticeFile.id.desc())
-    )
-    if kind in queries.FILE_KINDS:
-        query = query.where(PracticeFile.extension.in_(queries.FILE_KINDS[kind][1]))
-    if taxonomy.is_valid("category", category):
-        query = query.where(Practice.category == category)
-    page = db.paginate(query, page=queries.page_number(request.args),
-                       per_page=current_app.config["PAGE_SIZE"])
+    source = request.args.get("source", "")
+    kind = kind if kind in queries.FILE_KINDS else ""
+    category = category if taxonomy.is_valid("category", category) else ""
+    source = source if source in queries.TOOL_SOURCES else ""
+    page = queries.toolbox_page(kind, category, source, queries.page_number(request.args))
     return render("library/tools.html", block="tools_list", page=page, kind=kind,
-                  category=category, kinds=queries.FILE_KINDS,
-                  categories=taxonomy.terms("category"))
+                  category=category, source=source, kinds=queries.FILE_KINDS,
+                  sources=queries.TOOL_SOURCES, categories=taxonomy.terms("category"))

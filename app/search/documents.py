@@ -1,6 +1,8 @@
-"""What the index holds: one document per sheet, tool, training module and lesson.
+"""What the index holds: one document per sheet, tool (a sheet's file or a file shared
+in a discussion), training module, lesson and public discussion thread.
 
-Onboarding contracts and private threads are never turned into documents.
+Onboarding contracts and private threads are never turned into documents, nor are
+threads whose question was deleted or hidden, nor the text of hidden posts.
 """
 
 import html
@@ -11,12 +13,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.catalogue.models import Lesson, Module
+from app.discussions.models import Post, PostFile, Thread
 from app.files import type_label
 from app.library.models import Practice, PracticeFile, PracticeStatus, TaxonomyTerm
-from app.markup import plain_text
+from app.markup import html_text, plain_text
 
 TYPE_LABELS = {"practice": "Fiches pratiques", "tool": "Outils", "module": "Formations",
-               "lesson": "Leçons"}
+               "lesson": "Leçons", "discussion": "Discussions"}
+MAX_THREAD_TEXT = 100_000  # characters of a thread's posts indexed
 
 
 @dataclass
@@ -113,6 +117,65 @@ def lesson_document(lesson: Lesson, labels: Vocabulary | None = None) -> Documen
     )
 
 
+def _public(thread: Thread) -> bool:
+    return not thread.is_private and thread.removed_at is None
+
+
+def thread_document(thread: Thread) -> Document | None:
+    """A public thread: its title, its question first, then the replies still shown."""
+    if not _public(thread):
+        return None
+    shown = [p for p in thread.posts if p.is_shown]
+    question = html_text(shown[0].body_html) if shown and shown[0].number == 1 else ""
+    body = " ".join(html_text(p.body_html) for p in shown)[:MAX_THREAD_TEXT]
+    category = thread.category.name if thread.category else ""
+    return Document(
+        key=f"discussion:{thread.id}", type="discussion", slug=str(thread.id),
+        title=thread.title, summary=question[:300], body=body,
+        labels=" · ".join(filter(None, [category, "résolue" if thread.is_solved else ""])),
+        organisation=category, url=f"/discussions/{thread.id}",
+    )
+
+
+def post_file_document(attachment: PostFile) -> Document | None:
+    """A file shared in a public thread, on a post still shown: a tool like the others."""
+    post = attachment.post
+    thread = post.thread
+    if not _public(thread) or not post.is_shown:
+        return None
+    return Document(
+        key=f"post-file:{attachment.id}", type="tool", slug=str(thread.id),
+        title=attachment.filename,
+        summary=f"{type_label(attachment.extension)} · discussion « {thread.title} »",
+        body=html_text(post.body_html)[:2_000],
+        labels=thread.category.name if thread.category else "",
+        organisation=thread.category.name if thread.category else "",
+        url=f"/discussions/fichiers/{attachment.id}",
+    )
+
+
+def _thread_query():
+    return select(Thread).options(
+        joinedload(Thread.category),
+        selectinload(Thread.posts).selectinload(Post.files))
+
+
+def _load_discussions(session: Session, ids: dict, found: dict) -> None:
+    if ids["discussion"]:
+        for thread in session.scalars(_thread_query().where(Thread.id.in_(ids["discussion"]))):
+            found[f"discussion:{thread.id}"] = thread_document(thread)
+            for post in thread.posts:  # a thread's change (hidden, removed…) changes its files
+                for attachment in post.files:
+                    found[f"post-file:{attachment.id}"] = post_file_document(attachment)
+    if ids["post-file"]:
+        for attachment in session.scalars(
+            select(PostFile).options(joinedload(PostFile.post).joinedload(Post.thread)
+                                     .joinedload(Thread.category))
+            .where(PostFile.id.in_(ids["post-file"]))
+        ):
+            found[f"post-file:{attachment.id}"] = post_file_document(attachment)
+
+
 def _load_training(session: Session, ids: dict, found: dict, labels: Vocabulary) -> None:
     if ids["module"]:
         for module in session.scalars(select(Module).options(selectinload(Module.lessons))
@@ -128,7 +191,8 @@ def _load_training(session: Session, ids: dict, found: dict, labels: Vocabulary)
 
 def load(session: Session, keys: list[str]) -> dict[str, Document | None]:
     """The current document for each key (None: remove it from the index)."""
-    ids = {"practice": set(), "tool": set(), "module": set(), "lesson": set()}
+    ids = {"practice": set(), "tool": set(), "module": set(), "lesson": set(),
+           "discussion": set(), "post-file": set()}
     for key in keys:
         kind, _, raw = key.partition(":")
         if kind in ids and raw.isdigit():
@@ -136,6 +200,7 @@ def load(session: Session, keys: list[str]) -> dict[str, Document | None]:
     found: dict[str, Document | None] = dict.fromkeys(keys)
     labels = vocabulary(session) if any(ids.values()) else {}
     _load_training(session, ids, found, labels)
+    _load_discussions(session, ids, found)
     if ids["practice"]:
         for practice in session.scalars(
             select(Practice).options(joinedload(Practice.organisation), selectinload(
@@ -159,7 +224,9 @@ def count(session: Session) -> int:
     return (session.scalar(select(func.count(Practice.id)))
             + session.scalar(select(func.count(PracticeFile.id)))
             + session.scalar(select(func.count(Module.id)))
-            + session.scalar(select(func.count(Lesson.id))))
+            + session.scalar(select(func.count(Lesson.id)))
+            + session.scalar(select(func.count(Thread.id)))
+            + session.scalar(select(func.count(PostFile.id))))
 
 
 def everything(session: Session) -> Iterator[Document]:
@@ -184,3 +251,13 @@ def everything(session: Session) -> Iterator[Document]:
                          *(lesson_document(lesson, labels) for lesson in module.lessons)]:
             if document:
                 yield document
+    for thread in session.scalars(_thread_query().order_by(Thread.id)):
+        document = thread_document(thread)
+        if document is None:
+            continue
+        yield document
+        for post in thread.posts:
+            for attachment in post.files:
+                tool = post_file_document(attachment)
+                if tool:
+                    yield tool

@@ -11,11 +11,12 @@ applies them; `flask search reindex` rebuilds everything from the database.
 import logging
 
 from flask import current_app
-from sqlalchemy import delete, event, insert, select
+from sqlalchemy import delete, event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import utcnow
 from app.catalogue.models import Lesson, Module
+from app.discussions.models import Post, PostFile, Thread
 from app.extensions import db
 from app.library.models import Practice, PracticeFile
 from app.search import documents
@@ -35,9 +36,34 @@ def get_index(app=None) -> WhooshIndex:
     return index
 
 
+# What a thread document shows: a change to anything else (a « Merci », a read
+# marker, a counter) does not rewrite it.
+_THREAD_FIELDS = ("title", "category_id", "removed_at", "solution_post_id", "is_private")
+_POST_FIELDS = ("body_html", "deleted_at", "hidden_at")
+
+
+def _changed(session: Session, obj, names) -> bool:
+    if obj in session.new or obj in session.deleted:
+        return True
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
 def _keys(session: Session) -> set[str]:
     keys = set()
     for obj in [*session.new, *session.dirty, *session.deleted]:
+        if isinstance(obj, Thread):
+            if _changed(session, obj, _THREAD_FIELDS) and obj.id:
+                keys.add(f"discussion:{obj.id}")
+            continue
+        if isinstance(obj, Post):
+            if _changed(session, obj, _POST_FIELDS) and obj.thread_id:
+                keys.add(f"discussion:{obj.thread_id}")
+            continue
+        if isinstance(obj, PostFile):
+            if obj.id:
+                keys.add(f"post-file:{obj.id}")
+            continue
         if isinstance(obj, Practice):
             if obj in session.dirty and not session.is_modified(obj, include_collections=False):
                 continue
