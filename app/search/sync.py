@@ -93,6 +93,10 @@ def record_changes(session: Session, _context) -> None:
 
 @event.listens_for(Session, "after_commit")
 def drain_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        # A SAVEPOINT was released (begin_nested): nothing is committed yet, and the
+        # drain, on its own connection, would wait for this very transaction's lock.
+        return
     if session.info.pop("search_pending", False):
         try:
             drain()

@@ -292,3 +292,27 @@ def test_small_segments_are_merged_after_a_burst_of_saves(app, world, monkeypatc
         index.wait_for_merge(10)
         assert index.segment_count() < whoosh_index.MERGE_AFTER_SEGMENTS
     assert sorted(found(app, "café", per_page=20)) == sorted(slugs)
+
+
+def test_a_savepoint_released_inside_a_transaction_does_not_wait_for_its_own_lock(app, world):
+    """A service that uses begin_nested() (a double-click guard) after a flush that
+    wrote an outbox row: the drain must wait for the outer commit, not run (and block
+    on this very transaction's SQLite lock for the whole busy timeout) at the savepoint."""
+    import time
+
+    from app.library.models import UsefulVote
+
+    with app.app_context():
+        author = db.session.get(User, world.users["employer"])
+        sheet = services.create_practice(author, db.session.get(Organisation, world.org),
+                                         content(body="Une brioche offerte."))
+        sheet.summary = "Chaque lundi, une brioche."  # an outbox row at the next flush
+        db.session.flush()
+        started = time.monotonic()
+        with db.session.begin_nested():
+            db.session.add(UsefulVote(practice_id=sheet.id, user_id=author.id, useful=True))
+        db.session.commit()
+        assert time.monotonic() - started < 2
+        slug = sheet.slug
+    assert pending(app) == 0  # drained at the outer commit
+    assert found(app, "brioche", world.users["employer"]) == [slug]
