@@ -284,7 +284,7 @@ def reply(thread_id: int):
         except services.DiscussionError as error:
             field_error(form, error.message, error.field or "body")
         else:
-            return _replied(found, rights, created, form.shown_until.data)
+            return _replied(found, rights, created, form.shown_until.data or "")
     return render("discussions/reply.html", block="reply_form", thread=found, rights=rights,
                   form=form, quoted=None, status=422)
 
