@@ -353,7 +353,7 @@ class WhooshIndex:
         with self._lock:
             searcher = self.searcher()
             totals: dict[str, int] = {}
-            for leaf, _ in searcher.reader().leaf_readers():
+            for leaf, _ in _leaves(searcher):
                 cache = self._cache(leaf)
                 deleted = leaf.deleted_docs_set
                 for value, docs in cache.values("type").items():
@@ -373,7 +373,7 @@ class WhooshIndex:
             best: list[tuple[float, int]] = []
             total = 0
             facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
-            for leaf, offset in searcher.reader().leaf_readers():
+            for leaf, offset in _leaves(searcher):
                 scores = self._score(searcher, leaf, plan)
                 if not scores:
                     continue
@@ -411,7 +411,7 @@ class WhooshIndex:
             if plan is None:
                 return 0
             total = 0
-            for leaf, _ in searcher.reader().leaf_readers():
+            for leaf, _ in _leaves(searcher):
                 cache = self._cache(leaf)
                 found = _matching(cache, plan) & cache.visible(request)
                 for name, value in request.filters.items():
@@ -517,6 +517,15 @@ class WhooshIndex:
             status=stored.get("status", "published"),
             score=round(score - EXACT_FIRST if score >= EXACT_FIRST else score, 4),
         )
+
+
+def _leaves(searcher) -> list:
+    """The segments' readers with their document offsets; none for an empty index, whose
+    EmptyReader presents itself as a leaf without a segment."""
+    reader = searcher.reader()
+    if isinstance(reader, EmptyReader):
+        return []
+    return list(reader.leaf_readers())
 
 
 def _close_readers(readers: dict) -> None:
@@ -925,7 +934,7 @@ def _closest(searcher, word: str, frequency: int) -> str | None:
     """The nearest spelling of word (folded) found in more documents than frequency."""
     maxdist = 1 if len(word) < 6 else 2
     candidates = set()
-    for leaf, _ in searcher.reader().leaf_readers():
+    for leaf, _ in _leaves(searcher):
         for name in SPELLING_FIELDS:
             try:
                 candidates.update(leaf.terms_within(name, word, maxdist, prefix=1))

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from tests import factories
 from tests.conftest import counting_queries
 from tests.search import HX, community, make_sheet
 
@@ -169,3 +170,18 @@ def test_query_count_does_not_grow_with_the_results(app, client, world):
     with counting_queries(app) as many:
         assert len(result_links(page(client, "q=café"))) == 10
     assert len(many) == len(few)
+
+
+def test_an_index_without_any_document_answers_nothing_found(app, client, auth):
+    """A new platform, or one whose only change so far was a removal: no segment at all."""
+    from app.search.sync import get_index
+
+    with app.app_context():
+        person = factories.make_user(factories.make_organisation(), "tutor")
+        with get_index().writing() as batch:  # a removal creates an index without segments
+            batch.remove("practice:404")
+        key = person.get_id()
+    auth.as_session(key)
+    response = client.get("/recherche?q=accueil")
+    assert response.status_code == 200
+    assert "0 résultat" in response.get_data(as_text=True)
