@@ -22,8 +22,6 @@ from app.catalogue.models import (
     PathStep,
     Question,
 )
-from app.discussions.models import SubjectKind
-from app.discussions.subjects import page_section
 from app.extensions import db
 from app.library import taxonomy
 from app.library.policy import is_reviewer
@@ -122,8 +120,15 @@ def module(slug: str):
     return render("catalogue/module.html", module=module, enrolment=enrolment,
                   done=done, total=total, attestation=attestation,
                   next_lesson=_next_lesson(module, enrolment), label=taxonomy.label,
-                  discussion=page_section(SubjectKind.MODULE, module)
+                  discussion=_discussion("module", module)
                   if module.is_published else None)
+
+
+def _discussion(kind: str, record, module=None) -> dict:
+    """The page's « Discussion » section (imported here: discussions import the catalogue)."""
+    from app.discussions.subjects import page_section
+
+    return page_section(kind, record, module)
 
 
 def _next_lesson(module: Module, enrolment: Enrolment | None) -> Lesson | None:
@@ -162,7 +167,7 @@ def _lesson_context(module: Module, lesson: Lesson, feedback: dict | None = None
         "lesson_done": bool(enrolment and lesson.id in enrolment.done_lesson_ids),
         "answers": answers, "feedback": feedback or {},
         "completed": bool(enrolment and enrolment.completed_at),
-        "discussion": page_section(SubjectKind.LESSON, lesson, module)
+        "discussion": _discussion("lesson", lesson, module)
         if module.is_published else None,
     }
 

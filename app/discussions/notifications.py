@@ -129,7 +129,8 @@ def describe(n: Notification) -> str:
 def link(n: Notification, external: bool = False) -> str:
     """Where the notification leads: the post in its thread."""
     if n.thread_id is None:
-        return external_url("discussions.notifications") if external else "/notifications"
+        return (external_url("discussions.notifications_centre") if external
+                else url_for("discussions.notifications_centre"))
     values = {"thread_id": n.thread_id}
     if n.post is not None:
         values |= {"message": n.post.number, "_anchor": f"message-{n.post.number}"}
@@ -268,7 +269,7 @@ def send_digests(frequency: EmailFrequency, now: datetime | None = None) -> int:
                       rhythm="chaque semaine" if frequency == EmailFrequency.WEEKLY
                       else "chaque jour",
                       preferences=external_url("discussions.preferences"),
-                      centre=external_url("discussions.notifications"))
+                      centre=external_url("discussions.notifications_centre"))
         except (OSError, smtplib.SMTPException):
             log.exception("Digest to %s not sent; it will be tried again", user.email)
             continue

@@ -177,8 +177,9 @@ def mention_suggestions():
     if thread_id:
         thread, _ = get_thread(thread_id)
         audience = policy.audience(thread)
-    people = services.mentions.suggestions(request.args.get("q", ""), audience)
-    return render("discussions/_mentions.html", people=people, q=request.args.get("q", ""))
+    typed = request.args.get("q", "")[:60]
+    people = services.mentions.suggestions(typed, audience)
+    return render("discussions/mentions.html", block="mentions", people=people, q=typed)
 
 
 # --- A thread -------------------------------------------------------------------------------
@@ -605,7 +606,9 @@ def notifications_centre():
 @bp.get("/notifications/badge")
 @login_required
 def badge():
-    """The header's unread count, refreshed by htmx."""
+    """The header's unread count, refreshed by htmx (without it: the notification centre)."""
+    if not wants_fragment():
+        return redirect(url_for("discussions.notifications_centre"), 303)
     return render("discussions/_badge.html")
 
 

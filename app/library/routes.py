@@ -8,8 +8,6 @@ from wtforms import SelectChoice
 
 from app.accounts.models import Organisation, OrganisationKind
 from app.catalogue.queries import teaching_modules
-from app.discussions.models import SubjectKind
-from app.discussions.subjects import page_section
 from app.extensions import db
 from app.files import send_stored_file
 from app.library import bp, policy, queries, services, taxonomy
@@ -70,6 +68,8 @@ def index():
 
 
 def _detail_context(practice: Practice) -> dict:
+    from app.discussions.subjects import page_section  # discussions import the library
+
     adoptions = db.session.scalars(
         select(Adoption).options(joinedload(Adoption.organisation))
         .where(Adoption.practice_id == practice.id).order_by(Adoption.created_at)
@@ -94,7 +94,7 @@ def _detail_context(practice: Practice) -> dict:
         "review_form": ReviewForm(),
         "file_form": FileForm(),
         "label": taxonomy.label,
-        "discussion": page_section(SubjectKind.PRACTICE, practice)
+        "discussion": page_section("practice", practice)
         if practice.is_published else None,
     }
 
