@@ -222,11 +222,13 @@ def thread(thread_id: int):
         page = queries.page_of(min(message, max(found.last_number, 1)), _posts_per_page())
     else:
         page = page_number(request.args)
-    context = _thread_context(found, rights, page)
-    if not context["posts"].posts and page > 1:
+    per_page = _posts_per_page()
+    if page > 1 and (page - 1) * per_page >= found.last_number:
         abort(404)
-    if context["posts"].posts:
-        services.mark_read(current_user, found, context["posts"].posts[-1].number)
+    # Posts are numbered without gaps: the page's last number is known before loading
+    # it, and marking it read first keeps the commit from expiring the page's objects.
+    services.mark_read(current_user, found, min(page * per_page, found.last_number))
+    context = _thread_context(found, rights, page)
     response = render("discussions/thread.html", block="posts_page", **context)
     if found.is_private:
         response.headers["Cache-Control"] = "no-store"

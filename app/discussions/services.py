@@ -398,7 +398,7 @@ def watch_category(actor: User, category: Category, watching: bool) -> None:
 
 def mark_read(user: User, thread: Thread, number: int) -> None:
     """The person has read the thread up to post `number`: its markers and notifications."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or number < 1:
         return
     _set_read(thread.id, user.id, min(number, thread.last_number))
     notifications.mark_read(user, thread.id)  # commits

@@ -259,7 +259,7 @@ def test_editing_keeps_the_history_and_shows_modified(app, client, login, world)
     response = client.post(f"/discussions/messages/{post_id}/modifier", headers=HX,
                            data={f"m{post_id}-body": "Deuxième version"})
     assert response.status_code == 200
-    assert f'id="message-2"' in _text(response) and "Deuxième version" in _text(response)
+    assert 'id="message-2"' in _text(response) and "Deuxième version" in _text(response)
     page = _text(client.get(f"/discussions/{thread_id}"))
     assert "Deuxième version" in page and ">modifié<" in page
     history = _text(client.get(f"/discussions/messages/{post_id}/historique"))
@@ -367,7 +367,7 @@ def test_the_question_itself_cannot_be_its_answer(app, client, login, world):
 
 
 def test_filters_unanswered_solved_and_mine(app, client, login, world):
-    waiting = ask(app, world, role="peer", title="Sans réponse encore")
+    ask(app, world, role="peer", title="Sans réponse encore")
     solved = ask(app, world, role="employer", title="Déjà résolue")
     reply = answer(app, world, solved, role="peer")
     mine = ask(app, world, role="tutor", title="Ma question à moi")
