@@ -21,7 +21,8 @@ def test_search_from_the_header_then_live(page):
 
     # Live results while typing: the URL follows, the page does not reload.
     page.evaluate("window.__stayed = true")
-    field = page.get_by_label("Rechercher dans les fiches pratiques, les outils, les formations et les discussions")
+    field = page.get_by_label("Rechercher dans les fiches pratiques, les outils, les "
+                              "formations et les discussions")
     field.fill("parrainage")
     expect(page).to_have_url(re.compile(r"q=parrainage"))
     expect(page.locator("#search-count")).to_contain_text("pour « parrainage »")
