@@ -17,6 +17,7 @@ from sqlalchemy import event, insert, text
 
 from app import create_app
 from app.config import ROOT
+from app.discussions.models import Category
 from app.extensions import db
 from app.library.models import TaxonomyTerm
 from tests import factories
@@ -24,15 +25,30 @@ from tests import factories
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
 
+def _migration(prefix: str):
+    path = next((ROOT / "migrations" / "versions").glob(f"{prefix}_*.py"))
+    spec = importlib.util.spec_from_file_location(f"migration_{prefix}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @cache
 def seeded_terms() -> list[dict]:
     """The vocabularies exactly as migration 0002 seeds them."""
-    path = next((ROOT / "migrations" / "versions").glob("0002_*.py"))
-    spec = importlib.util.spec_from_file_location("migration_0002", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
     return [{"kind": kind, "slug": slug, "label": label, "position": n}
-            for kind, values in module.TERMS.items() for n, (slug, label) in enumerate(values)]
+            for kind, values in _migration("0002").TERMS.items()
+            for n, (slug, label) in enumerate(values)]
+
+
+@cache
+def seeded_categories() -> list[dict]:
+    """The discussion categories exactly as migration 0007 seeds them."""
+    from app.accounts.models import utcnow
+
+    return [{"slug": slug, "name": name, "description": description, "position": n,
+             "archived": False, "created_at": utcnow()}
+            for n, (slug, name, description) in enumerate(_migration("0007").CATEGORIES)]
 
 
 def make_app(instance: Path, database_url: str, **overrides):
@@ -95,6 +111,7 @@ def app(tmp_path, database_url):
                 connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
                 # Seed data of the migrations comes back, as on a fresh database.
                 connection.execute(insert(TaxonomyTerm.__table__), seeded_terms())
+                connection.execute(insert(Category.__table__), seeded_categories())
         db.engine.dispose()
 
 
