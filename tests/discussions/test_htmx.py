@@ -65,7 +65,7 @@ def test_reply_box_and_edit_form(app, client, login, world, thread):
     assert "Modifier votre message</h1>" in _page(
         client.get(f"/discussions/messages/{post_id}/modifier"))
     form = _fragment(client.get(f"/discussions/messages/{post_id}/modifier", headers=HX))
-    assert form.lstrip().startswith("<form") and f'id="message-2"' in form
+    assert form.lstrip().startswith("<form") and 'id="message-2"' in form
     response = client.post(f"/discussions/messages/{post_id}/modifier",
                            data={f"m{post_id}-body": "Corrigée"})
     assert response.status_code == 303
