@@ -8,9 +8,11 @@ from flask import Blueprint
 from sqlalchemy import func, select
 
 from app.catalogue.models import Lesson, Module
+from app.discussions.models import Post, PostFile, Thread
 from app.extensions import db
 from app.library.models import Practice, PracticeFile, PracticeStatus
 from app.search import sync
+from app.search.documents import count as documents_count
 from app.search.service import search
 
 search_cli = Blueprint("search_cli", __name__, cli_group="search")
@@ -41,8 +43,7 @@ def reindex():
     """Rebuild the index from the database."""
     def progress(documents):
         if sys.stdout.isatty():
-            total = db.session.scalar(select(func.count(Practice.id))) + db.session.scalar(
-                select(func.count(PracticeFile.id)))
+            total = documents_count(db.session)
             with click.progressbar(documents, length=total, label="Indexation") as bar:
                 yield from bar
         else:
@@ -63,11 +64,16 @@ def status():
     modules = db.session.scalar(select(func.count(Module.id)).where(Module.status != "archived"))
     lessons = db.session.scalar(select(func.count(Lesson.id)).join(Lesson.module)
                                 .where(Module.status != "archived"))
+    public = (Thread.is_private.is_(False), Thread.removed_at.is_(None))
+    discussions = db.session.scalar(select(func.count(Thread.id)).where(*public))
+    tools += db.session.scalar(
+        select(func.count(PostFile.id)).join(PostFile.post).join(Post.thread)
+        .where(*public, Post.deleted_at.is_(None), Post.hidden_at.is_(None)))
     index = sync.get_index()
     indexed = index.counts()
     click.echo(f"{'type':<10}{'base':>8}{'index':>8}")
     for kind, count in (("practice", practices), ("tool", tools), ("module", modules),
-                        ("lesson", lessons)):
+                        ("lesson", lessons), ("discussion", discussions)):
         click.echo(f"{kind:<10}{count:>8}{indexed.get(kind, 0):>8}")
     click.echo(f"En attente dans l’outbox : {sync.pending()}")
     click.echo(f"Segments de l’index : {index.segment_count()}")
