@@ -60,9 +60,20 @@ class ReplyForm(FlaskForm):
 
 
 class EditPostForm(FlaskForm):
-    """Built with prefix="m<post id>": two messages edited in place never share an id."""
+    """Built with prefix="m<post id>": two messages edited in place never share an id.
+    The title is there for the question of a public thread only."""
 
+    title = StringField(
+        "Titre de la discussion", filters=[strip],
+        validators=[DataRequired("Donnez un titre à votre discussion."),
+                    Length(max=200, message="200 caractères au plus.")],
+    )
     body = _body("Votre message", rows=10)
+
+    def __init__(self, *args, with_title: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not with_title:
+            del self.title
 
 
 class ReportForm(FlaskForm):

@@ -274,3 +274,15 @@ def watched_categories(user: User) -> set[int]:
     return set(db.session.scalars(select(CategoryWatch.category_id).where(
         CategoryWatch.user_id == user.id)))
 
+
+
+def home_summary(user: User) -> dict:
+    """What the home page shows of discussions: the latest active threads and how many
+    questions wait for an answer (three queries)."""
+    threads = list(db.session.scalars(
+        public_threads().options(joinedload(Thread.category), selectinload(Thread.last_author))
+        .order_by(Thread.last_post_at.desc(), Thread.id.desc()).limit(4)))
+    waiting = db.session.scalar(select(func.count(Thread.id)).where(
+        Thread.is_private.is_(False), Thread.removed_at.is_(None), Thread.reply_count == 0,
+        Thread.solution_post_id.is_(None), Thread.locked.is_(False)))
+    return {"rows": _rows(threads, user), "waiting": waiting}

@@ -318,12 +318,16 @@ def edit_post(post_id: int):
     found, rights, own = get_post(post_id)
     if not own.edit:
         abort(403)
-    form = EditPostForm(prefix=f"m{found.id}")
+    with_title = found.is_question and not found.thread.is_private
+    form = EditPostForm(prefix=f"m{found.id}", with_title=with_title)
     if request.method == "GET":
         form.body.data = found.body_md
+        if with_title:
+            form.title.data = found.thread.title
     if form.validate_on_submit():
         try:
-            services.edit_post(current_user, found, form.body.data)
+            services.edit_post(current_user, found, form.body.data,
+                               form.title.data if with_title else None)
         except services.DiscussionError as error:
             field_error(form, error.message, error.field or "body")
         else:

@@ -282,12 +282,16 @@ def erase_private_thread(kind: str, subject_id: int) -> list[str]:
 # --- Editing and deleting one's posts -------------------------------------------------------
 
 
-def edit_post(actor: User, post: Post, body: str) -> Post:
-    """Replace a post's text; the earlier text is kept in its history."""
+def edit_post(actor: User, post: Post, body: str, title: str | None = None) -> Post:
+    """Replace a post's text (and, for the question of a public thread, the thread's
+    title); the earlier text is kept in its history."""
     if not policy.can_edit_post(actor, post):
         raise PermissionDenied("Vous ne pouvez pas modifier ce message.")
     body = _check_body(body)
+    if title is not None and post.is_question and not post.thread.is_private:
+        post.thread.title = _check_title(title)
     if body == post.body_md:
+        db.session.commit()
         return post
     before = _mention_ids(post.body_md, actor)
     post.revisions.append(PostRevision(body_md=post.body_md, body_html=post.body_html,

@@ -6,6 +6,7 @@ from sqlalchemy import func, select, text
 
 from app.accounts.models import Invitation, Membership, Role, utcnow
 from app.catalogue.queries import training_summary
+from app.discussions.queries import home_summary
 from app.extensions import db
 from app.home import bp
 from app.library.queries import library_summary
@@ -39,7 +40,8 @@ def index():
         ).all())
     return render("home/index.html", members=members, pending=pending,
                   library=library_summary(current_user),
-                  training=training_summary(current_user))
+                  training=training_summary(current_user),
+                  discussions=home_summary(current_user))
 
 
 @bp.get("/healthz")

@@ -442,3 +442,24 @@ def test_following_and_watching_with_and_without_htmx(app, client, login, world)
     assert count(app, CategoryWatch) == 1
     client.post("/discussions/categories/formation/surveiller", data={"action": "arreter"})
     assert count(app, CategoryWatch) == 0
+
+
+def test_the_asker_corrects_the_title_when_editing_the_question(app, client, login, world):
+    thread_id = ask(app, world, title="Premeir week-end")
+    with app.app_context():
+        from app.extensions import db
+
+        question = db.session.get(Thread, thread_id).posts[0].id
+    login("tutor")
+    form = _text(client.get(f"/discussions/messages/{question}/modifier"))
+    assert "Titre de la discussion" in form and 'value="Premeir week-end"' in form
+    empty = client.post(f"/discussions/messages/{question}/modifier",
+                        data={f"m{question}-title": " ", f"m{question}-body": "Texte"})
+    assert empty.status_code == 422 and "Donnez un titre à votre discussion." in _text(empty)
+    response = client.post(f"/discussions/messages/{question}/modifier", data={
+        f"m{question}-title": "Premier week-end", f"m{question}-body": "Comment faites-vous ?"})
+    assert response.status_code == 303
+    assert thread_state(app, thread_id).title == "Premier week-end"
+    reply = answer(app, world, thread_id, role="tutor")
+    assert "Titre de la discussion" not in _text(
+        client.get(f"/discussions/messages/{reply}/modifier"))
