@@ -138,22 +138,21 @@ def subject_threads(kind: str, ids: list[int], limit: int = 5) -> tuple[list[Thr
     and how many there are."""
     if not ids:
         return [], 0
-    query = public_threads().where(Thread.subject_type == kind, Thread.subject_id.in_(ids))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    threads = list(db.session.scalars(
-        query.options(selectinload(Thread.author))
-        .order_by(Thread.solution_post_id.is_(None), Thread.last_post_at.desc())
-        .limit(limit))) if total else []
-    return threads, total
+    return _most_useful(
+        public_threads().where(Thread.subject_type == kind, Thread.subject_id.in_(ids)), limit)
 
 
 def module_threads(module, limit: int = 5) -> tuple[list[Thread], int]:
     """Threads about a module or any of its lessons."""
     lesson_ids = [lesson.id for lesson in module.lessons]
-    query = public_threads().where(or_(
+    return _most_useful(public_threads().where(or_(
         and_(Thread.subject_type == SubjectKind.MODULE, Thread.subject_id == module.id),
         and_(Thread.subject_type == SubjectKind.LESSON, Thread.subject_id.in_(lesson_ids)),
-    ))
+    )), limit)
+
+
+def _most_useful(query: Select, limit: int) -> tuple[list[Thread], int]:
+    """The solved threads first, then the most recently active; and how many in all."""
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     threads = list(db.session.scalars(
         query.options(selectinload(Thread.author))

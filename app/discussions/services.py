@@ -176,6 +176,14 @@ def _mention_ids(body: str, actor: User) -> set[int]:
     return {user.id for user in mentions.mentioned_users(body, exclude=actor.id)}
 
 
+def _notify_post(post: Post, actor: User, kind: NotificationKind, others: set[int]) -> list[int]:
+    """The people the post mentions hear of it as a mention; `others` (followers,
+    watchers) as `kind` — never both."""
+    mentioned = _mention_ids(post.body_md, actor)
+    ids = notifications.notify(NotificationKind.MENTION, mentioned, post.thread, post, actor)
+    return ids + notifications.notify(kind, others - mentioned, post.thread, post, actor)
+
+
 # --- Asking and replying ---------------------------------------------------------------
 
 
@@ -202,11 +210,9 @@ def start_thread(actor: User, category: Category, title: str, body: str, uploads
     db.session.flush()
     db.session.add(Subscription(thread_id=thread.id, user_id=actor.id))
     db.session.add(ReadMarker(thread_id=thread.id, user_id=actor.id, last_read_number=1))
-    mentioned = _mention_ids(body, actor)
     watchers = set(db.session.scalars(select(CategoryWatch.user_id).where(
-        CategoryWatch.category_id == category.id))) - mentioned
-    ids = notifications.notify(NotificationKind.MENTION, mentioned, thread, post, actor)
-    ids += notifications.notify(NotificationKind.NEW_THREAD, watchers, thread, post, actor)
+        CategoryWatch.category_id == category.id)))
+    ids = _notify_post(post, actor, NotificationKind.NEW_THREAD, watchers)
     db.session.commit()
     notifications.deliver_immediate(ids)
     return thread
@@ -232,11 +238,9 @@ def reply(actor: User, thread: Thread, body: str, uploads=()) -> Post:
         thread.reply_count = Thread.reply_count + 1
     _follow(thread.id, actor.id)
     _set_read(thread.id, actor.id, number)
-    mentioned = _mention_ids(body, actor)
     followers = set(db.session.scalars(select(Subscription.user_id).where(
-        Subscription.thread_id == thread.id))) - mentioned
-    ids = notifications.notify(NotificationKind.MENTION, mentioned, thread, post, actor)
-    ids += notifications.notify(NotificationKind.REPLY, followers, thread, post, actor)
+        Subscription.thread_id == thread.id)))
+    ids = _notify_post(post, actor, NotificationKind.REPLY, followers)
     db.session.commit()
     db.session.refresh(thread)
     notifications.deliver_immediate(ids)
