@@ -2,7 +2,15 @@
 
 import re
 
-from flask import Flask, Response, has_request_context, make_response, render_template, request
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    has_request_context,
+    make_response,
+    render_template,
+    request,
+)
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
 
@@ -25,15 +33,24 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 # French typography: a no-break space before « : ; ! ? » and inside « », so that
-# the sign never starts a line. Text being edited (textarea, pre) is left as typed.
-_VERBATIM = re.compile(r"(<(textarea|pre|script)\b.*?</\2>)", re.S | re.I)
+# the sign never starts a line. Only the text people read changes: text being
+# edited or quoted as code (textarea, pre, code, script) and the tags themselves
+# (an input's value, a link's title) are left exactly as typed.
+_VERBATIM = re.compile(r"(<(textarea|pre|code|script)\b.*?</\2>)", re.S | re.I)
+_TAG = re.compile(r"(<[^>]*>)")
 _BEFORE_SIGN = re.compile(r"(?<=[^\s>]) ([;!?])")
-_BEFORE_COLON = re.compile(r"(?<=[^\s>]) ([:»])(?=[\s<.,])")
+_BEFORE_COLON = re.compile(r"(?<=[^\s>]) ([:»])(?=[\s.,]|$)")
 _AFTER_GUILLEMET = re.compile(r"« ")
 
 
+def _spaced(text: str) -> str:
+    text = _BEFORE_SIGN.sub("\u202f\\1", text)
+    text = _BEFORE_COLON.sub("\u00a0\\1", text)
+    return _AFTER_GUILLEMET.sub("«\u00a0", text)
+
+
 def french_spacing(html: str) -> str:
-    """Put no-break spaces where French typography wants them, outside verbatim blocks."""
+    """Put no-break spaces where French typography wants them, in the text only."""
     parts = _VERBATIM.split(html)
     out = []
     skip = 0
@@ -45,9 +62,8 @@ def french_spacing(html: str) -> str:
             out.append(part)
             skip = 1  # the tag-name group that split() also returns
             continue
-        part = _BEFORE_SIGN.sub("\u202f\\1", part)
-        part = _BEFORE_COLON.sub("\u00a0\\1", part)
-        out.append(_AFTER_GUILLEMET.sub("«\u00a0", part))
+        out.extend(piece if piece.startswith("<") else _spaced(piece)
+                   for piece in _TAG.split(part))
     return "".join(out)
 
 
@@ -103,6 +119,13 @@ ERRORS = {
 
 def error_page(status: int, message: str | None = None) -> Response:
     title, default = ERRORS[status]
+    if status == 413 and message is None:
+        from app.files import MAX_FILE_BYTES, human_size
+
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        default = (f"L’envoi dépasse {human_size(limit)} en tout (chaque fichier : "
+                   f"{human_size(MAX_FILE_BYTES)} au plus). Revenez en arrière, retirez un "
+                   "fichier ou choisissez-en de plus légers, puis réessayez.")
     response = render("errors/error.html", status=status, title=title, message=message or default,
                       code=status)
     return response

@@ -113,7 +113,10 @@ MATRIX = {
     "discussions.reply": ("GET", "/discussions/{thread}/repondre", SIGNED_IN),
     # The reply is the tutor's, the question the employer's.
     "discussions.edit_post": ("GET", "/discussions/messages/{reply}/modifier", {"tutor"}),
-    "discussions.history": ("GET", "/discussions/messages/{reply}/historique", SIGNED_IN),
+    "discussions.history": ("GET", "/discussions/messages/{reply}/historique",
+                            {"tutor"} | REVIEWERS),
+    "discussions.erase_history": ("POST", "/discussions/messages/{reply}/historique/effacer",
+                                  {"tutor"}),
     "discussions.delete_post": ("POST", "/discussions/messages/{reply}/supprimer", {"tutor"}),
     "discussions.thank": ("POST", "/discussions/messages/{reply}/merci",
                           SIGNED_IN - {"tutor"}),

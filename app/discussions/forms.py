@@ -17,15 +17,22 @@ from app.discussions.models import EMAIL_FREQUENCY_LABELS, REPORT_REASONS
 from app.web import strip
 
 REQUIRED = "Ce champ est obligatoire."
-BODY_HELP = ("Mise en forme Markdown : **gras**, *italique*, - liste, > citation. "
-             "Mentionnez quelqu’un en tapant @ suivi de son prénom et de son nom.")
-FILES_HELP = "Jusqu’à 5 fichiers : PDF, DOCX, ODT, XLSX, ODS, PNG ou JPEG, 10 Mo chacun."
+BODY_HELP = ("Mise en forme Markdown : **gras**, *italique*, - liste, > citation ; les images "
+             "se joignent en fichiers. Mentionnez quelqu’un en tapant @ suivi de son prénom "
+             "et de son nom.")
+FILES_HELP = ("Jusqu’à 5 fichiers, 10 Mo chacun et 20 Mo en tout : PDF, DOCX, ODT, XLSX, ODS, "
+              "PNG ou JPEG.")
 CATEGORY_CHOICE = "Choisissez une catégorie ouverte dans la liste."
+
+
+def no_nul(value):
+    """A NUL character is never stored (PostgreSQL refuses it), nor shown back."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
 
 
 def _body(label: str, rows: int = 8, id: str | None = None):
     return TextAreaField(
-        label, id=id,
+        label, id=id, filters=[no_nul],
         validators=[InputRequired("Écrivez votre message avant de l’envoyer."),
                     Length(max=20_000, message="20 000 caractères au plus.")],
         description=BODY_HELP, render_kw={"rows": rows},
@@ -40,7 +47,7 @@ class ThreadForm(FlaskForm):
         "Titre de la discussion",
         validators=[DataRequired("Donnez un titre à votre discussion."),
                     Length(max=200, message="200 caractères au plus.")],
-        filters=[strip],
+        filters=[strip, no_nul],
         description="Une question ou un sujet, en une phrase : « Comment organisez-vous "
                     "le premier week-end d’un·e nouveau·elle salarié·e ? »",
     )
@@ -64,7 +71,7 @@ class EditPostForm(FlaskForm):
     The title is there for the question of a public thread only."""
 
     title = StringField(
-        "Titre de la discussion", filters=[strip],
+        "Titre de la discussion", filters=[strip, no_nul],
         validators=[DataRequired("Donnez un titre à votre discussion."),
                     Length(max=200, message="200 caractères au plus.")],
     )
@@ -103,7 +110,8 @@ class MoveForm(FlaskForm):
                               invalid_choice_message=CATEGORY_CHOICE,
                               invalid_value_message=CATEGORY_CHOICE)
     reason = StringField("Raison (facultatif)", filters=[strip],
-                         validators=[Optional(), Length(max=1000)])
+                         validators=[Optional(),
+                                     Length(max=1000, message="1 000 caractères au plus.")])
 
     def __init__(self, *args, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -114,10 +122,11 @@ class CategoryForm(FlaskForm):
     name = StringField("Nom", filters=[strip],
                        validators=[DataRequired("Donnez un nom à la catégorie."),
                                    Length(max=120, message="120 caractères au plus.")])
-    description = StringField("Description", filters=[strip],
-                              validators=[Optional(),
-                                          Length(max=400, message="400 caractères au plus.")],
-                              description="Une phrase pour dire ce qu’on y trouve.")
+    description = TextAreaField("Description", filters=[strip],
+                                validators=[Optional(),
+                                            Length(max=400, message="400 caractères au plus.")],
+                                description="Une phrase pour dire ce qu’on y trouve.",
+                                render_kw={"rows": 2})
     archived = BooleanField("Archivée (plus de nouvelle discussion ; les anciennes restent "
                             "lisibles)")
 

@@ -65,6 +65,11 @@ def get_category(slug: str) -> Category:
     return db.session.scalar(select(Category).where(Category.slug == slug)) or abort(404)
 
 
+def _files_sent() -> bool:
+    """Files came with a form shown again (an error, a preview): the browser forgets them."""
+    return any(f.filename for f in request.files.getlist("files"))
+
+
 def _filter_arg() -> str:
     value = request.args.get("filtre", "recents")
     return value if value in queries.FILTERS else "recents"
@@ -112,7 +117,11 @@ def watch(slug: str):
     """Watch a category (each new thread reaches one's notifications), or stop."""
     found = get_category(slug)
     watching = request.form.get("action") != "arreter"
-    services.watch_category(current_user, found, watching)
+    try:
+        services.watch_category(current_user, found, watching)
+    except services.DiscussionError as error:
+        flash(error.message, "error")
+        return redirect(url_for("discussions.category", slug=slug), 303)
     message = (f"Vous serez prévenu·e de chaque nouvelle discussion dans « {found.name} »."
                if watching else f"Vous ne surveillez plus « {found.name} ».")
     flash(message, "success")
@@ -136,7 +145,9 @@ def new_thread():
         wanted = request.args.get("categorie", "")
         chosen = next((c for c in categories if c.slug == wanted), None)
         if chosen is None and subject is not None:
-            chosen = next((c for c in categories if c.slug == "questions-de-tuteurs"), None)
+            # A question about a module or a lesson is about training.
+            usual = "questions-de-tuteurs" if subject.kind == "practice" else "formation"
+            chosen = next((c for c in categories if c.slug == usual), None)
         if chosen is not None:
             form.category_id.data = chosen.id
     status = 200
@@ -157,7 +168,8 @@ def new_thread():
     if form.is_submitted() and not request.form.get("apercu"):
         status = 422
     return render("discussions/new.html", form=form, subject=subject,
-                  preview=render_markdown(form.body.data or ""), status=status)
+                  preview=render_markdown(form.body.data or ""), status=status,
+                  files_dropped=_files_sent())
 
 
 @bp.post("/discussions/apercu")
@@ -165,7 +177,8 @@ def new_thread():
 def preview():
     """Live preview of a message, sanitised exactly as it will be saved."""
     return render("library/_preview.html",
-                  html=render_markdown(request.form.get("body", "")[:services.MAX_BODY]))
+                  html=render_markdown(request.form.get("body", "")[:services.MAX_BODY]),
+                  placeholder="L’aperçu de votre message s’affichera ici.")
 
 
 @bp.get("/discussions/mentions")
@@ -261,9 +274,14 @@ def _quote(post: Post) -> str:
 def reply(thread_id: int):
     """Reply at the end of a thread. GET prepares the box (with a quote: ?citer=<message>)."""
     found, rights = get_thread(thread_id)
-    if not rights.reply:
-        abort(403)
     form = ReplyForm()
+    if not rights.reply:
+        if request.method == "POST" and found.locked:
+            # Locked while the person was writing: say so, and give their text back.
+            return render("discussions/reply.html", block="reply_form", thread=found,
+                          rights=rights, form=form, quoted=None, unsent=form.body.data,
+                          status=422)
+        abort(403)
     if request.method == "GET":
         typed = request.args.get("body", "")[:services.MAX_BODY]
         quoted = request.args.get("citer", type=int)
@@ -271,15 +289,18 @@ def reply(thread_id: int):
         if quoted and quoted <= MAX_ID:
             post_quoted = db.session.scalar(select(Post).options(joinedload(Post.author)).where(
                 Post.id == quoted, Post.thread_id == found.id))
+            if post_quoted is not None and not post_quoted.is_shown:
+                post_quoted = None  # a hidden or deleted post is not quoted
         form.body.data = typed.rstrip() + ("\n\n" if typed.strip() else "") + (
-            _quote(post_quoted) if post_quoted is not None and post_quoted.is_shown else "")
+            _quote(post_quoted) if post_quoted is not None else "")
         form.shown_until.data = request.args.get("shown_until", "")
         return render("discussions/reply.html", block="reply_form", thread=found,
                       rights=rights, form=form, quoted=post_quoted, focus=True)
     if request.form.get("apercu"):  # without JavaScript: the preview, nothing saved
         return render("discussions/reply.html", block="reply_form", thread=found,
                       rights=rights, form=form, quoted=None,
-                      preview=render_markdown(form.body.data or ""))
+                      preview=render_markdown(form.body.data or ""),
+                      files_dropped=_files_sent())
     if form.validate_on_submit():
         try:
             created = services.reply(current_user, found, form.body.data,
@@ -289,7 +310,7 @@ def reply(thread_id: int):
         else:
             return _replied(found, rights, created, form.shown_until.data or "")
     return render("discussions/reply.html", block="reply_form", thread=found, rights=rights,
-                  form=form, quoted=None, status=422)
+                  form=form, quoted=None, files_dropped=_files_sent(), status=422)
 
 
 def _replied(thread: Thread, rights: policy.ThreadRights, created: Post, shown_until: str):
@@ -335,7 +356,7 @@ def edit_post(post_id: int):
             if wants_fragment():
                 return render("discussions/_post.html", post=found, thread=found.thread,
                               rights=rights, own=own, thanked=_thanked(found), reports=0,
-                              focus=True)
+                              focus=True, announce=True)
             return redirect(_thread_url(found.thread, found.number), 303)
     return render("discussions/edit_post.html", block="edit_form", post=found, form=form,
                   thread=found.thread, status=422 if form.is_submitted() else 200)
@@ -346,10 +367,23 @@ def edit_post(post_id: int):
 def history(post_id: int):
     """Every earlier text of an edited message."""
     found, _, own = get_post(post_id)
-    if not (found.is_shown or own.read_hidden):
-        abort(404)
+    if not own.read_hidden:  # the author and moderators (policy.can_view_history)
+        abort(403)
     return render("discussions/history.html", post=found, thread=found.thread,
-                  revisions=list(reversed(found.revisions)))
+                  revisions=list(reversed(found.revisions)),
+                  can_erase=found.author_id == current_user.id and bool(found.revisions))
+
+
+@bp.post("/discussions/messages/<int:post_id>/historique/effacer")
+@login_required
+def erase_history(post_id: int):
+    """The author erases the earlier versions of their message."""
+    found, _, _ = get_post(post_id)
+    if found.author_id != current_user.id:
+        abort(403)
+    services.erase_history(current_user, found)
+    flash("Les versions précédentes de votre message sont effacées.", "success")
+    return redirect(_thread_url(found.thread, found.number), 303)
 
 
 @bp.post("/discussions/messages/<int:post_id>/supprimer")
@@ -527,8 +561,12 @@ def restore(post_id: int):
 def dismiss(post_id: int):
     """Close a message's reports without hiding it."""
     found, _ = _moderated_post(post_id)
-    services.dismiss_reports(current_user, found, request.form.get("reason", ""))
-    flash("Signalements classés sans suite.", "success")
+    try:
+        services.dismiss_reports(current_user, found, request.form.get("reason", ""))
+    except services.DiscussionError as error:
+        flash(error.message, "error")
+    else:
+        flash("Signalements classés sans suite.", "success")
     return redirect(_back(found), 303)
 
 

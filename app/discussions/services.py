@@ -7,6 +7,7 @@ are written in the same transaction, and e-mailed after the commit.
 """
 
 import math
+import unicodedata
 from datetime import timedelta
 
 from flask import current_app
@@ -22,6 +23,7 @@ from app.discussions.models import (
     Category,
     CategoryWatch,
     ModerationAction,
+    Notification,
     NotificationKind,
     Post,
     PostFile,
@@ -57,8 +59,14 @@ def plain(text: str | None) -> str:
     return (text or "").replace("\x00", "").rstrip()
 
 
+def _visible(text: str) -> str:
+    """What shows on screen: without control and format characters (a title made of
+    zero-width spaces would be an invisible link)."""
+    return "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf"))
+
+
 def _check_title(title: str) -> str:
-    title = " ".join(plain(title).split())
+    title = " ".join(_visible(plain(title)).split())
     if not title:
         raise DiscussionError("Donnez un titre à votre discussion.", field="title")
     if len(title) > MAX_TITLE:
@@ -69,7 +77,7 @@ def _check_title(title: str) -> str:
 
 def _check_body(body: str) -> str:
     body = plain(body)
-    if not body.strip():
+    if not _visible(body).strip():
         raise DiscussionError("Écrivez votre message avant de l’envoyer.", field="body")
     if len(body) > MAX_BODY:
         raise DiscussionError(
@@ -310,18 +318,48 @@ def edit_post(actor: User, post: Post, body: str, title: str | None = None) -> P
 
 
 def delete_post(actor: User, post: Post) -> None:
-    """Delete one's own post: « Message supprimé » stays in the thread, in its place."""
+    """Delete one's own post: its text, earlier versions and files are erased (it may
+    have named someone), « Message supprimé » stays in the thread, in its place."""
     if not policy.can_delete_post(actor, post):
         raise PermissionDenied("Vous ne pouvez pas supprimer ce message.")
     thread = post.thread
     post.deleted_at = utcnow()
+    post.body_md, post.body_html = "", ""
+    post.revisions.clear()
+    keys = [f.storage_key for f in post.files]
+    post.files.clear()
     if thread.solution_post_id == post.id:
         thread.solution_post_id, thread.solved_at, thread.solved_by_id = None, None, None
     db.session.flush()
     recount(thread)
     if post.is_question and not thread.is_private and thread.reply_count == 0:
         thread.removed_at = post.deleted_at  # a question nobody answered: gone from lists
+        _forget_notifications(thread)
     db.session.commit()
+    storage = files.storage()
+    for key in keys:  # after the commit: a rollback never loses a file still shown
+        storage.delete(key)
+
+
+def erase_history(actor: User, post: Post) -> None:
+    """The author erases the earlier versions of their post (an edit that removed a name)."""
+    if not _own(actor, post):
+        raise PermissionDenied("Seul·e l’auteur·e d’un message efface son historique.")
+    post.revisions.clear()
+    db.session.commit()
+
+
+def _own(actor: User, post: Post) -> bool:
+    return bool(actor.is_authenticated and post.author_id == actor.id
+                and policy.can_view_thread(actor, post.thread))
+
+
+def _forget_notifications(thread: Thread) -> None:
+    """A thread that left the lists: its notifications, which lead nowhere now, are read
+    (but for its author's, who still reaches it)."""
+    db.session.execute(update(Notification).where(
+        Notification.thread_id == thread.id, Notification.read_at.is_(None),
+        Notification.user_id != (thread.author_id or 0)).values(read_at=utcnow()))
 
 
 # --- Thanks and the useful answer --------------------------------------------------------
@@ -390,6 +428,9 @@ def follow(actor: User, thread: Thread, following: bool) -> None:
 def watch_category(actor: User, category: Category, watching: bool) -> None:
     if not policy.can_start_thread(actor):
         raise PermissionDenied("Vous ne pouvez pas surveiller cette catégorie.")
+    if watching and category.archived:
+        raise DiscussionError("Cette catégorie est archivée : aucune nouvelle discussion "
+                              "n’y sera ouverte.")
     exists = db.session.scalar(select(CategoryWatch.id).where(
         CategoryWatch.category_id == category.id, CategoryWatch.user_id == actor.id))
     if watching and exists is None:
@@ -484,6 +525,7 @@ def hide_post(actor: User, post: Post, reason: str) -> None:
         thread.solution_post_id, thread.solved_at, thread.solved_by_id = None, None, None
     if post.is_question and not thread.is_private:
         thread.removed_at = post.hidden_at
+        _forget_notifications(thread)
     _resolve_reports(post, actor, "hidden")
     _log(actor, "hide", thread, post, reason)
     db.session.flush()
@@ -597,7 +639,7 @@ def create_category(actor: User, name: str, description: str) -> Category:
     name, description = _category_fields(name, description)
     if db.session.scalar(select(Category.id).where(func.lower(Category.name) == name.lower())):
         raise DiscussionError("Une catégorie porte déjà ce nom.", field="name")
-    base = slugify(name)
+    base = slugify(name, fallback="categorie")
     taken = set(db.session.scalars(select(Category.slug).where(Category.slug.like(f"{base}%"))))
     slug, n = base, 2
     while slug in taken:

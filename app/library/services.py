@@ -60,7 +60,7 @@ class SheetContent:
     tags: list[str] = field(default_factory=list)
 
 
-def slugify(text: str, limit: int = 80) -> str:
+def slugify(text: str, limit: int = 80, fallback: str = "fiche") -> str:
     """"Le café d’accueil" → "le-cafe-d-accueil": accents dropped, any other sign a hyphen."""
     # Only the accents go; a typographic apostrophe separates words like a plain one
     # ("d’accueil" is not "daccueil") and the ligatures keep their letters.
@@ -68,7 +68,7 @@ def slugify(text: str, limit: int = 80) -> str:
     decomposed = unicodedata.normalize("NFKD", spelled)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     slug = re.sub(r"[^a-z0-9]+", "-", bare).strip("-")
-    return slug[:limit].rstrip("-") or "fiche"
+    return slug[:limit].rstrip("-") or fallback
 
 
 def plain(text: str) -> str:

@@ -9,15 +9,27 @@
     region.innerHTML = "";
     var p = document.createElement("p");
     p.className = "flash flash--error";
+    p.setAttribute("tabindex", "-1");
     p.textContent = message;
     region.appendChild(p);
+    // The message is at the top of the page: bring it, and the focus, to the person.
+    p.focus();
   }
+
+  // A form sent back with errors: the summary takes the focus, so that its message is
+  // read and its links lead to each field.
+  document.addEventListener("DOMContentLoaded", function () {
+    var summary = document.querySelector("main .alert--error[role=alert]");
+    if (summary && !document.querySelector("[autofocus]")) summary.focus();
+  });
 
   // A failed htmx request must not fail silently.
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr ? event.detail.xhr.status : 0;
     if (status === 403) {
       announce("Vous n’avez pas accès à cette action.");
+    } else if (status === 413) {
+      announce("L’envoi dépasse 20 Mo en tout : retirez un fichier ou choisissez-en de plus légers, puis réessayez.");
     } else if (status === 400) {
       announce("Le formulaire a expiré : rechargez la page puis recommencez.");
     } else {

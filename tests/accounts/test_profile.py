@@ -46,6 +46,22 @@ def test_the_new_password_must_differ_from_the_current_one(app, client, auth):
     assert "différent de l’actuel" in response.get_data(as_text=True)
 
 
+def test_typography_leaves_attributes_and_code_as_typed():
+    """An input's value sent back unchanged must not gain no-break spaces (they would be
+    saved with the next submit); code is quoted as typed."""
+    from app.web import french_spacing
+
+    html = ('<input value="Premier jour : le livret ?" title="Qui ? Quand !">'
+            '<p>Premier jour : le livret ?</p><code>x = a ? b : c</code>'
+            '<p>« Bonjour »</p><textarea>a : b</textarea>')
+    spaced = french_spacing(html)
+    assert '<input value="Premier jour : le livret ?" title="Qui ? Quand !">' in spaced
+    assert "<p>Premier jour\u00a0: le livret\u202f?</p>" in spaced
+    assert "<code>x = a ? b : c</code>" in spaced
+    assert "<p>«\u00a0Bonjour\u00a0»</p>" in spaced
+    assert "<textarea>a : b</textarea>" in spaced
+
+
 def test_pages_follow_french_typography(client):
     page = client.get("/compte/connexion").get_data(as_text=True)
     assert "Mot de passe oublié\u202f?" in page

@@ -271,3 +271,28 @@ def test_the_demo_has_threads_in_every_category_a_solved_one_a_tool_and_a_sheet(
     runner.invoke(args=["demo", "load"])  # idempotent
     with app.app_context():
         assert db.session.scalar(select(db.func.count(Post.id))) == count
+
+
+def test_categories_with_a_name_in_another_script_get_a_readable_address(app, client, login,
+                                                                         world):
+    login("admin")
+    client.post("/admin/discussions", data={"new-name": "مرحبا"})
+    client.post("/admin/discussions", data={"new-name": "🙂"})
+    with app.app_context():
+        slugs = set(db.session.scalars(select(Category.slug)))
+    assert {"categorie", "categorie-2"} <= slugs and "fiche" not in slugs
+
+
+def test_an_archived_category_says_so_and_cannot_be_watched(app, client, login, world):
+    from app.discussions.models import CategoryWatch
+
+    with app.app_context():
+        db.session.get(Category, 5).archived = True
+        db.session.commit()
+    login("tutor")
+    page = _text(client.get("/discussions/categories/vie-de-la-communaute"))
+    assert "Catégorie archivée" in page and "Surveiller cette catégorie" not in page
+    assert "Nouvelle discussion</a>" not in page
+    client.post("/discussions/categories/vie-de-la-communaute/surveiller")
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(CategoryWatch.id))) == 0

@@ -241,3 +241,30 @@ def test_the_limit_frees_up_as_minutes_pass(app, world):
         db.session.commit()
         services.reply(recent, db.session.get(Thread, thread_id), "Possible à nouveau")
         assert user(recent.id) is not None
+
+
+def test_a_forged_overlong_reason_is_refused_without_an_error_page(app, client, login, world):
+    thread_id = ask(app, world)
+    post_id = answer(app, world, thread_id)
+    login("tutor")
+    client.post(f"/discussions/messages/{post_id}/signaler", data={"reason": "hors-sujet"})
+    login("trainer")
+    for url in (f"/discussions/messages/{post_id}/classer",
+                f"/discussions/messages/{post_id}/retablir"):
+        response = client.post(url, data={"reason": "a" * 1001}, follow_redirects=True)
+        assert response.status_code == 200
+        assert "1000 caractères au plus." in _text(response) or "n’est pas masqué" in _text(
+            response)
+    assert count(app, Report, Report.resolved_at.is_(None)) == 1
+
+
+def test_notifications_of_a_thread_taken_out_of_the_lists_are_set_read(app, client, login,
+                                                                       world):
+    thread_id = ask(app, world, role="tutor")
+    answer(app, world, thread_id, role="peer", body="Merci @Sophie Lambert")
+    login("trainer")
+    client.post(f"/discussions/messages/{_question(app, thread_id)}/masquer",
+                data={"reason": "Hors charte"})
+    assert all(n.read_at for n in notifications_of(app, world.ids["employer"]))
+    unread = [n for n in notifications_of(app, world.ids["tutor"]) if n.read_at is None]
+    assert {n.kind for n in unread} == {"reply", "moderation"}  # its author still reaches it

@@ -13,7 +13,7 @@ from tests.discussions.conftest import (
     post_state,
     thread_state,
 )
-from tests.factories import PDF_BYTES
+from tests.factories import PDF_BYTES, pdf_upload
 
 
 def _text(response) -> str:
@@ -215,8 +215,9 @@ def test_a_locked_thread_takes_no_reply_but_moderators_may(app, client, login, w
     login("peer")
     page = _text(client.get(f"/discussions/{thread_id}"))
     assert "Cette discussion est verrouillée" in page and 'id="reply-body"' not in page
-    assert client.post(f"/discussions/{thread_id}/repondre",
-                       data={"body": "Et pourtant"}).status_code == 403
+    refused = client.post(f"/discussions/{thread_id}/repondre", data={"body": "Et pourtant"})
+    assert refused.status_code == 422  # the text is given back (see below)
+    assert thread_state(app, thread_id).last_number == 1
     login("trainer")
     assert client.post(f"/discussions/{thread_id}/repondre",
                        data={"body": "Précision de la formatrice"}).status_code == 303
@@ -463,3 +464,120 @@ def test_the_asker_corrects_the_title_when_editing_the_question(app, client, log
     reply = answer(app, world, thread_id, role="tutor")
     assert "Titre de la discussion" not in _text(
         client.get(f"/discussions/messages/{reply}/modifier"))
+
+
+# --- What a user test found ----------------------------------------------------------------
+
+
+def test_history_is_for_the_author_and_moderators_who_may_erase_it(app, client, login, world):
+    thread_id = ask(app, world)
+    post_id = answer(app, world, thread_id, body="Mme Dupont, chambre 12, refuse la toilette.")
+    login("peer")
+    client.post(f"/discussions/messages/{post_id}/modifier",
+                data={f"m{post_id}-body": "Une résidente refuse la toilette."})
+    login("employer")  # a reader sees that it changed, not what it said
+    page = _text(client.get(f"/discussions/{thread_id}"))
+    assert "modifié" in page and f"/discussions/messages/{post_id}/historique" not in page
+    assert client.get(f"/discussions/messages/{post_id}/historique").status_code == 403
+    login("trainer")
+    assert "Mme Dupont" in _text(client.get(f"/discussions/messages/{post_id}/historique"))
+    login("peer")
+    history = _text(client.get(f"/discussions/messages/{post_id}/historique"))
+    assert "Mme Dupont" in history and "Effacer les versions précédentes" in history
+    client.post(f"/discussions/messages/{post_id}/historique/effacer")
+    assert count(app, PostRevision) == 0
+    assert "Mme Dupont" not in _text(client.get(f"/discussions/messages/{post_id}/historique"))
+    login("trainer")
+    assert client.post(f"/discussions/messages/{post_id}/historique/effacer").status_code == 403
+
+
+def test_a_deleted_post_keeps_neither_text_nor_versions_nor_files(app, client, login, world):
+    from app.discussions.models import PostFile
+    from app.files import storage
+
+    thread_id = ask(app, world)
+    post_id = answer(app, world, thread_id, body="Le nom de la résidente",
+                     uploads=[pdf_upload()])
+    login("peer")
+    client.post(f"/discussions/messages/{post_id}/modifier",
+                data={f"m{post_id}-body": "Un autre texte"})
+    with app.app_context():
+        from sqlalchemy import select
+
+        from app.extensions import db
+
+        key = db.session.scalar(select(PostFile.storage_key))
+    client.post(f"/discussions/messages/{post_id}/supprimer")
+    state = post_state(app, post_id)
+    assert (state.body_md, state.body_html, state.revisions, state.files) == ("", "", [], [])
+    with app.app_context():
+        assert not storage().exists(key)
+    login("trainer")  # moderators do not read it either
+    page = _text(client.get(f"/discussions/{thread_id}"))
+    assert "Le nom de la résidente" not in page and "Un autre texte" not in page
+
+
+def test_a_reply_to_a_thread_locked_meanwhile_gives_the_text_back(app, client, login, world):
+    from app.discussions import services
+    from app.extensions import db
+    from tests.discussions.conftest import user
+
+    thread_id = ask(app, world)
+    with app.app_context():
+        services.set_locked(user(world.ids["trainer"]), db.session.get(Thread, thread_id), True,
+                            "Clos")
+    login("peer")
+    for headers in ({}, HX):
+        response = client.post(f"/discussions/{thread_id}/repondre", headers=headers,
+                               data={"body": "Ma longue réponse écrite avant"})
+        assert response.status_code == 422
+        page = _text(response)
+        assert "Cette discussion est verrouillée" in page
+        assert "Ma longue réponse écrite avant" in page
+
+
+def test_a_hidden_post_is_never_quoted(app, client, login, world):
+    from app.discussions import services
+    from app.extensions import db
+    from tests.discussions.conftest import user
+
+    thread_id = ask(app, world)
+    post_id = answer(app, world, thread_id, body="Texte masqué")
+    with app.app_context():
+        services.hide_post(user(world.ids["trainer"]), db.session.get(Post, post_id), "Non")
+    login("employer")
+    page = _text(client.get(f"/discussions/{thread_id}/repondre?citer={post_id}"))
+    assert "Texte masqué" not in page and "Vous citez" not in page
+
+
+def test_an_invisible_title_is_refused_and_nul_is_never_shown_back(app, client, login, world):
+    login("tutor")
+    response = client.post("/discussions/nouvelle", data={
+        "category_id": "1", "title": "\u200b\u200b\u2060", "body": "\u200b"})
+    page = _text(response)
+    assert response.status_code == 422
+    assert "Donnez un titre à votre discussion." in page
+    response = client.post("/discussions/nouvelle", data={
+        "category_id": "1", "title": "A\x00B", "body": " "})
+    assert "\x00" not in response.get_data(as_text=True)
+    assert count(app, Thread) == 0
+
+
+def test_after_an_htmx_reply_the_follow_box_and_the_count_follow(app, client, login, world):
+    thread_id = ask(app, world)
+    login("peer")
+    page = _text(client.post(f"/discussions/{thread_id}/repondre", headers=HX,
+                             data={"body": "Première réponse", "shown_until": "1"}))
+    assert 'id="follow" class="card" hx-swap-oob="true"' in page and "Ne plus suivre" in page
+    assert 'id="thread_facts" class="card" hx-swap-oob="true"' in page
+    assert "1 réponse." in page
+
+
+def test_files_chosen_before_an_error_are_asked_again(app, client, login, world):
+    thread_id = ask(app, world)
+    login("peer")
+    response = client.post(f"/discussions/{thread_id}/repondre", data={
+        "body": " ", "files": [(io.BytesIO(PDF_BYTES), "Grille.pdf")]},
+        content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "Les fichiers choisis n’ont pas été envoyés" in _text(response)
