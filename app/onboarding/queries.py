@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import SECTOR_LABELS, User
@@ -15,6 +15,7 @@ from app.onboarding.models import (
     Contract,
     ContractStatus,
     ContractTemplate,
+    Meeting,
 )
 from app.onboarding.schedule import add_months
 
@@ -49,6 +50,29 @@ def organisation_contracts(organisation_id: int, status: str, page: int):
         query = query.where(Contract.status == status)
     return _listing(query.order_by(Contract.status != ContractStatus.ACTIVE,
                                    Contract.start_on.desc(), Contract.id.desc()), page)
+
+
+def organisation_counts(organisation_ids: list[int], today: date) -> dict[int, dict[str, int]]:
+    """Per organisation: contracts by status, and active contracts with an overdue meeting."""
+    counts = {i: dict.fromkeys([*STATUS_LABELS, "overdue"], 0) for i in organisation_ids}
+    if not organisation_ids:
+        return counts
+    for organisation_id, status, n in db.session.execute(
+        select(Contract.organisation_id, Contract.status, func.count(Contract.id))
+        .where(Contract.organisation_id.in_(organisation_ids))
+        .group_by(Contract.organisation_id, Contract.status)
+    ):
+        counts[organisation_id][status] = n
+    for organisation_id, n in db.session.execute(
+        select(Contract.organisation_id, func.count(func.distinct(Contract.id)))
+        .join(Meeting, Meeting.contract_id == Contract.id)
+        .where(Contract.organisation_id.in_(organisation_ids),
+               Contract.status == ContractStatus.ACTIVE, Meeting.held_on.is_(None),
+               Meeting.planned_on < today)
+        .group_by(Contract.organisation_id)
+    ):
+        counts[organisation_id]["overdue"] = n
+    return counts
 
 
 def templates_for(organisation_ids: list[int], include_drafts: bool,

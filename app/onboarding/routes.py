@@ -88,6 +88,7 @@ def index():
                      if policy.can_view_organisation(current_user, o)]
     return render("onboarding/index.html", block="contracts_list", page=page, today=_today(),
                   organisations=organisations, can_open=policy.can_open(current_user),
+                  counts=queries.organisation_counts([o.id for o in organisations], _today()),
                   can_stats=policy.can_view_statistics(current_user), **_labels())
 
 
@@ -369,8 +370,6 @@ def sign(ref: str):
     party = request.form.get("party", "")
     try:
         services.sign(current_user, contract, party)
-    except services.PermissionDenied:
-        abort(404 if not policy.can_view(current_user, contract) else 403)
     except services.ContractError as error:
         flash(error.message, "error")
     else:
@@ -385,7 +384,7 @@ def sign(ref: str):
 @login_required
 def invite(ref: str):
     """Invite the newcomer to see and acknowledge their own contract."""
-    contract = get_contract(ref, policy.can_invite_newcomer)
+    contract = get_contract(ref, policy.is_employer_of)
     form = forms.InviteNewcomerForm()
     if form.validate_on_submit():
         try:
@@ -546,8 +545,6 @@ def sign_meeting(ref: str, number: int):
     party = request.form.get("party", "")
     try:
         services.sign(current_user, contract, party, meeting)
-    except services.PermissionDenied:
-        abort(403)
     except services.ContractError as error:
         flash(error.message, "error")
     else:
