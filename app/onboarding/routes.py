@@ -489,7 +489,7 @@ def meeting(ref: str, number: int):
         return render("onboarding/meeting.html", block="meeting_signatures",
                       **_meeting_context(contract, meeting))
     if not policy.can_record(current_user, contract):
-        abort(404 if not policy.can_view(current_user, contract) else 403)
+        abort(404)
     form = forms.MeetingRecordForm()
     if form.validate_on_submit():
         record = forms.read_record(request.form, contract, form.held_on.data)
