@@ -564,7 +564,7 @@ def sign(actor: User, contract: Contract, party: str, meeting: Meeting | None = 
     if party in valid_signatures(contract, meeting):
         raise ContractError("C’est déjà signé pour cette version.")
     version = meeting.record_version if meeting else contract.content_version
-    signature = Signature(contract=contract, meeting_id=meeting.id if meeting else None,
+    signature = Signature(contract_id=contract.id, meeting_id=meeting.id if meeting else None,
                           party=party, version=version, user_id=actor.id,
                           signer_name=actor.full_name)
     if party == "newcomer" and contract.newcomer_id is None:
@@ -769,10 +769,10 @@ def send_reminders(today: date) -> int:
                Meeting.planned_on <= window)
         .order_by(Meeting.planned_on)
     ).all()
-    sent_keys = set(db.session.execute(
+    sent_keys = {tuple(row) for row in db.session.execute(
         select(Reminder.meeting_id, Reminder.user_id, Reminder.kind, Reminder.planned_on)
         .where(Reminder.meeting_id.in_([m.id for m in meetings]))
-    ).tuples()) if meetings else set()
+    )} if meetings else set()
     sent = 0
     for meeting in meetings:
         kind = "overdue" if meeting.planned_on < today else "due"

@@ -107,7 +107,8 @@ def test_moving_a_meeting_with_and_without_htmx(app, client, login, world):
 def test_an_extra_meeting_gets_the_next_number(app, client, login, world):
     login("employer")
     day = TODAY + timedelta(days=3)
-    response = client.post(f"/contrats/{world.ref}/rencontres", data={"planned_on": day.isoformat()})
+    response = client.post(f"/contrats/{world.ref}/rencontres",
+                           data={"planned_on": day.isoformat()})
     assert response.status_code == 303
     extra = contract_of(app, world.ref).meeting(4)
     assert (extra.kind, extra.planned_on, extra.planned_at) == ("extra", day, None)
