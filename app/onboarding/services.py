@@ -91,22 +91,24 @@ def record_read(actor: User, contract: Contract, detail: str, action: str = "rea
 
 def tutor_choices(organisation: Organisation) -> list[User]:
     """Who may be the tutor: the organisation's active tutors and employers."""
+    members = select(Membership.user_id).where(
+        Membership.organisation_id == organisation.id, Membership.active.is_(True),
+        Membership.role.in_([Role.TUTOR, Role.EMPLOYER]))
     return db.session.scalars(
-        select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.organisation_id == organisation.id, Membership.active.is_(True),
-               Membership.role.in_([Role.TUTOR, Role.EMPLOYER]), User.active.is_(True))
-        .order_by(func.lower(User.full_name)).distinct()
+        select(User).where(User.id.in_(members), User.active.is_(True))
+        .order_by(func.lower(User.full_name), User.id)
     ).all()
 
 
 def referent_choices() -> list[User]:
     """Referents of the support services."""
+    referents = select(Membership.user_id).join(
+        Organisation, Organisation.id == Membership.organisation_id).where(
+        Membership.active.is_(True), Membership.role == Role.REFERENT,
+        Organisation.kind == OrganisationKind.SUPPORT_SERVICE)
     return db.session.scalars(
-        select(User).join(Membership, Membership.user_id == User.id)
-        .join(Organisation, Organisation.id == Membership.organisation_id)
-        .where(Membership.active.is_(True), Membership.role == Role.REFERENT,
-               Organisation.kind == OrganisationKind.SUPPORT_SERVICE, User.active.is_(True))
-        .order_by(func.lower(User.full_name)).distinct()
+        select(User).where(User.id.in_(referents), User.active.is_(True))
+        .order_by(func.lower(User.full_name), User.id)
     ).all()
 
 
