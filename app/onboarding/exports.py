@@ -119,9 +119,16 @@ def personal_data(user: User) -> dict:
             "organisations": [{"organisation": m.organisation.name, "role": m.role_label}
                               for m in user.active_memberships],
         },
-        "contrats_d_accueil": [
-            {"role": _role(user, c), **contract_data(c)} for c in contracts],
+        "contrats_d_accueil": [_for(user, c) for c in contracts],
     }
+
+
+def _for(user: User, contract: Contract) -> dict:
+    """A contract as one of its parties downloads it: the newcomer's e-mail only for them."""
+    data = {"role": _role(user, contract), **contract_data(contract)}
+    if contract.newcomer_id != user.id:
+        data.pop("email_personne_accueillie")
+    return data
 
 
 def _role(user: User, contract: Contract) -> str:

@@ -72,7 +72,7 @@ class PersonForm(FlaskForm):
         validators=[Optional(), Email("Saisissez une adresse e-mail valide, par exemple "
                                       "prenom.nom@exemple.fr."), Length(max=254)],
         filters=[strip], description="Beaucoup de nouveaux·elles salarié·es n’en ont pas : "
-        "sans adresse, la personne signe en présence de son tuteur ou de sa référente.",
+        "sans adresse, la personne signe en présence de son tuteur ou de sa tutrice.",
         render_kw={"autocomplete": "off", "spellcheck": "false"})
     job = SelectField("Métier", choices=_choices(JOBS),
                       invalid_choice_message="Choisissez un métier dans la liste.")

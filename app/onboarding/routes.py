@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.accounts.models import Organisation, Role, utcnow
+from app.accounts.models import Organisation, OrganisationKind, Role, utcnow
 from app.extensions import db
 from app.mailer import external_url
 from app.onboarding import bp, exports, forms, policy, queries, schedule, services
@@ -85,7 +85,7 @@ def index():
         services.link_newcomer_accounts(current_user)
     page = queries.my_contracts(current_user, queries.page_number(request.args))
     organisations = [o for o in current_user.organisations_where(Role.EMPLOYER)
-                     if policy.can_view_organisation(current_user, o)]
+                     if o.kind == OrganisationKind.EMPLOYER]
     return render("onboarding/index.html", block="contracts_list", page=page, today=_today(),
                   organisations=organisations, can_open=policy.can_open(current_user),
                   counts=queries.organisation_counts([o.id for o in organisations], _today()),
