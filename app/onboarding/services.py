@@ -311,6 +311,11 @@ def save_parties(actor: User, contract: Contract, tutor_id: int | None,
         raise ContractError("Choisissez un compte dans la liste.", "newcomer_id")
     if newcomer_id is None and contract.newcomer_id is not None and contract.is_active:
         newcomer_id = contract.newcomer_id  # an account once linked stays linked
+    if not (actor.is_admin or policy.is_employer_of(actor, contract)) and actor.id not in (
+            tutor_id, referent_id):
+        field = "tutor_id" if contract.tutor_id == actor.id else "referent_id"
+        raise ContractError("Après ce changement, vous n’auriez plus accès au contrat : "
+                            "demandez à l’employeur·e de le confier à quelqu’un d’autre.", field)
     return _save(actor, contract, {"tutor_id": tutor_id, "referent_id": referent_id,
                                    "newcomer_id": newcomer_id},
                  "Tuteur·rice ou référent·e modifié·e", "parties")

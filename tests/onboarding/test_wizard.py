@@ -294,6 +294,27 @@ def test_a_referent_opens_a_contract_for_a_person_they_support(app, client, logi
     assert client.get(f"/contrats/{contract.ref}").status_code == 200
 
 
+def test_a_party_cannot_lock_themself_out_by_mistake(app, client, login, world):
+    login("referent")
+    response = _step(client, world.ref, "parties", {"tutor_id": str(world.ids["tutor"]),
+                                                    "referent_id": ""})
+    assert response.status_code == 422 and "vous n’auriez plus accès" in response.get_data(
+        as_text=True)
+    login("tutor")
+    response = _step(client, world.ref, "parties",
+                     {"tutor_id": str(world.ids["other_tutor"]),
+                      "referent_id": str(world.ids["referent"])})
+    assert response.status_code == 422 and 'id="tutor_id-erreur"' in response.get_data(
+        as_text=True)
+    assert contract_of(app, world.ref).tutor_id == world.ids["tutor"]
+    login("employer")  # the employer hands the contract over
+    response = _step(client, world.ref, "parties",
+                     {"tutor_id": str(world.ids["other_tutor"]),
+                      "referent_id": str(world.ids["referent"])})
+    assert response.status_code == 303
+    assert contract_of(app, world.ref).tutor_id == world.ids["other_tutor"]
+
+
 def test_editing_an_opened_contract_goes_back_to_it(app, client, login, world):
     login("tutor")
     response = _step(client, world.ref, "livret", {"job_description": "Nouvelle fiche."})
