@@ -16,7 +16,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
 from app.onboarding import services
 from app.onboarding.models import (
@@ -45,6 +45,15 @@ def _date(label, required=True, **kwargs):
     validators = [InputRequired(BAD_DATE)] if required else [Optional()]
     return DateField(label, validators=validators, format=DATE_FORMATS,
                      invalid_value_message=BAD_DATE, **kwargs)
+
+
+MONTHS = "Indiquez une durée en mois, de 1 à 24."
+
+
+def _months_in_range(_form, field) -> None:
+    """A number out of range; a value that is no number already has its message."""
+    if field.data is not None and not 1 <= field.data <= 24:
+        raise ValidationError("L’accompagnement dure de 1 à 24 mois.")
 
 
 def _choices(labels: dict, empty: str | None = None) -> list[SelectChoice]:
@@ -103,8 +112,8 @@ class DatesForm(FlaskForm):
                    description="Laissez vide pour un CDI.")
     accompaniment_months = IntegerField(
         "Durée de l’accompagnement (en mois)",
-        validators=[InputRequired("Indiquez une durée en mois, de 1 à 24."),
-                    NumberRange(1, 24, "L’accompagnement dure de 1 à 24 mois.")],
+        validators=[InputRequired(MONTHS), _months_in_range],
+        invalid_value_message=MONTHS,
         description="Six mois d’ordinaire : la rencontre de bilan a lieu au plus tard six mois "
                     "après le début, ou deux semaines avant la fin du contrat.",
         render_kw={"inputmode": "numeric"})

@@ -185,7 +185,7 @@ def test_bad_dates_are_refused_next_to_their_field_and_nothing_is_lost(app, clie
         ({"start_on": "2027-01-01", "end_on": "2027-06-01", "accompaniment_months": "99"},
          "accompaniment_months", "de 1 à 24 mois"),
         ({"start_on": "2027-01-01", "end_on": "2027-06-01", "accompaniment_months": "six"},
-         "accompaniment_months", ""),
+         "accompaniment_months", "Indiquez une durée en mois, de 1 à 24.</p>"),
     ]
     for data, name, message in cases:
         data = {"accompaniment_months": "6", **data}
