@@ -92,7 +92,7 @@ def index():
                   can_stats=policy.can_view_statistics(current_user), **_labels())
 
 
-@bp.get("/contrats/organisations/<int:organisation_id>")
+@bp.get("/contrats/organisations/<int(max=2147483647):organisation_id>")
 @login_required
 def organisation(organisation_id: int):
     """Every contract of an organisation with its state (its employers and admins)."""

@@ -115,6 +115,9 @@ def test_an_unknown_or_malformed_reference_is_404(client, login, world):
     for ref in ["AAAAAAAAAAAAAAAA", "1", "x" * 300, "%00" * 16, world.ref.lower() + "z"]:
         assert client.get(f"/contrats/{ref}").status_code == 404
     assert client.get(f"/contrats/{world.ref}/rencontres/99").status_code == 404
+    assert client.get(f"/contrats/{world.ref}/rencontres/{10**30}").status_code == 404
+    assert client.get(f"/contrats/organisations/{10**30}").status_code == 404
+    assert client.get("/contrats/modeles/%00%00").status_code == 404
 
 
 def test_a_tutor_who_left_the_organisation_no_longer_sees_the_contract(app, client, login,
