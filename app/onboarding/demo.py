@@ -86,8 +86,7 @@ def _contract(organisation, employer, tutor, template, name, stage, outcome, tod
     start = {1: today - timedelta(days=10), 2: add_months(today, -1) - timedelta(days=5),
              3: add_months(today, -8)}[stage]
     services.save_dates(employer, contract, start, add_months(start, 12), 6)
-    services.save_parties(employer, contract, tutor.id,
-                          referent.id if stage != 3 or outcome == "formation" else None, None)
+    services.save_parties(employer, contract, tutor.id, referent.id, None)
     services.save_needs(employer, contract, ["mobilite"] if stage % 2 else ["formation"],
                         "Aide au permis de conduire étudiée avec la Mission Locale."
                         if stage % 2 else "")
