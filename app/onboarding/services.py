@@ -12,6 +12,7 @@ from datetime import date, time, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts import services as accounts
 from app.accounts.models import Membership, Organisation, OrganisationKind, Role, User, utcnow
@@ -764,8 +765,6 @@ def send_reminders(today: date) -> int:
     Idempotent: each (meeting, person, kind, planned date) is mailed once, so a
     second run the same day sends nothing, and a moved meeting is announced again.
     """
-    from sqlalchemy.orm import joinedload, selectinload
-
     window = today + timedelta(days=current_app.config["CONTRACTS_REMINDER_DAYS"])
     meetings = db.session.scalars(
         select(Meeting).join(Meeting.contract)
