@@ -54,10 +54,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.home import bp as home_bp
     from app.inventory import bp as inventory_bp
     from app.library import bp as library_bp
+    from app.onboarding import bp as onboarding_bp
     from app.search import bp as search_bp
 
     for blueprint in [home_bp, accounts_bp, catalogue_bp, library_bp, inventory_bp,
-                      discussions_bp, search_bp, admin_bp]:
+                      discussions_bp, onboarding_bp, search_bp, admin_bp]:
         app.register_blueprint(blueprint)
 
     from app.cli import register as register_cli

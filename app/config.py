@@ -95,4 +95,10 @@ def load(folder: Path) -> dict:
         "DISCUSSION_RATE_MINUTES": 10,
         # Number of reverse proxies in front of the app (X-Forwarded-For/Proto/Host trusted).
         "PROXIES": int(os.environ.get("COMPAGNON_PROXIES", 0)),
+        # Onboarding contracts: warnings when choosing a tutor, reminders, retention.
+        "CONTRACTS_TUTOR_MAX_NEWCOMERS": int(os.environ.get("COMPAGNON_TUTOR_MAX_NEWCOMERS", 2)),
+        "CONTRACTS_TUTOR_TRAINING_WARNING": os.environ.get("COMPAGNON_TUTOR_TRAINING_WARNING",
+                                                           "1") == "1",
+        "CONTRACTS_REMINDER_DAYS": int(os.environ.get("COMPAGNON_REMINDER_DAYS", 7)),
+        "CONTRACTS_RETENTION_MONTHS": int(os.environ.get("COMPAGNON_RETENTION_MONTHS", 24)),
     }

@@ -19,6 +19,7 @@ from app.accounts.models import (
     utcnow,
 )
 from app.extensions import db
+from app.onboarding.demo import load_onboarding
 
 demo_cli = Blueprint("demo", __name__, cli_group="demo")
 
@@ -197,4 +198,5 @@ def load_discussions() -> None:
 
 
 # Each domain's demo data, in order (the command above runs them).
-DEMO_STEPS = [load_community, load_content, load_inventory, load_training, load_discussions]
+DEMO_STEPS = [load_community, load_content, load_inventory, load_training, load_onboarding,
+              load_discussions]

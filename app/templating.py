@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from app.accounts import policy
 from app.inventory import policy as inventory_policy
+from app.onboarding import policy as onboarding_policy
 from app.web import wants_fragment
 
 
@@ -44,6 +45,8 @@ def register(app: Flask) -> None:
                 inventory_policy.answering_organisations(current_user)
             ):
                 items.append(("inventory.index", "Recensement", "/recensement"))
+            if item := onboarding_policy.navigation_item(current_user):
+                items.append(item)
             if current_user.active_memberships:
                 items.append(("accounts.organisations", "Mes organisations",
                               "/compte/organisations"))

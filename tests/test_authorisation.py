@@ -4,6 +4,7 @@ import pytest
 
 from app import create_app
 from tests import factories
+from tests.onboarding import factories as onboarding_factories
 
 ROLES = ["anonymous", "tutor", "employer", "other_employer", "trainer", "referent",
          "newcomer", "admin"]
@@ -12,6 +13,9 @@ SIGNED_IN = EVERYONE - {"anonymous"}
 REVIEWERS = {"trainer", "admin"}
 EDITORS = {"employer"} | REVIEWERS  # employers of the sheet's organisation
 WRITERS = {"employer", "other_employer"} | REVIEWERS
+# Onboarding contracts: everyone else gets 404, as if the contract did not exist.
+CONTRACT_VIEWERS = {"employer", "tutor", "referent", "newcomer", "admin"}
+CONTRACT_EDITORS = {"employer", "tutor", "referent"}
 
 # endpoint: (method, URL template, roles allowed[, status for the others]).
 # "anonymous" in the set = public. Denied signed-in roles get 403 (or the status
@@ -151,6 +155,35 @@ MATRIX = {
     "admin.users": ("GET", "/admin/comptes", {"admin"}),
     "admin.deactivate_user": ("POST", "/admin/comptes/{user}/desactiver", {"admin"}),
     "admin.reactivate_user": ("POST", "/admin/comptes/{user}/reactiver", {"admin"}),
+    "onboarding.index": ("GET", "/contrats", SIGNED_IN),
+    "onboarding.organisation": ("GET", "/contrats/organisations/{org}", {"employer", "admin"}),
+    "onboarding.statistics": ("GET", "/contrats/statistiques", {"admin"}),
+    "onboarding.statistics_csv": ("GET", "/contrats/statistiques.csv", {"admin"}),
+    "onboarding.new": ("GET", "/contrats/nouveau", {"employer", "other_employer", "referent"}),
+    "onboarding.step": ("GET", "/contrats/{contract}/etapes/livret", CONTRACT_EDITORS, 404),
+    "onboarding.open_contract": ("POST", "/contrats/{contract}/ouvrir", CONTRACT_EDITORS, 404),
+    "onboarding.detail": ("GET", "/contrats/{contract}", CONTRACT_VIEWERS, 404),
+    "onboarding.sign": ("POST", "/contrats/{contract}/signer", CONTRACT_VIEWERS, 404),
+    "onboarding.invite": ("POST", "/contrats/{contract}/inviter", {"employer"}, 404),
+    "onboarding.close": ("GET", "/contrats/{contract}/cloture", CONTRACT_EDITORS, 404),
+    "onboarding.add_meeting": ("POST", "/contrats/{contract}/rencontres", CONTRACT_EDITORS, 404),
+    "onboarding.meeting": ("GET", "/contrats/{contract}/rencontres/1", CONTRACT_VIEWERS, 404),
+    "onboarding.move_meeting": ("POST", "/contrats/{contract}/rencontres/1/date",
+                                CONTRACT_EDITORS, 404),
+    "onboarding.sign_meeting": ("POST", "/contrats/{contract}/rencontres/1/signer",
+                                CONTRACT_VIEWERS, 404),
+    "onboarding.livret": ("GET", "/contrats/{contract}/livret", CONTRACT_VIEWERS, 404),
+    "onboarding.calendar": ("GET", "/contrats/{contract}/rencontres.ics", CONTRACT_VIEWERS, 404),
+    "onboarding.journal": ("GET", "/contrats/{contract}/journal", {"employer", "admin"}, 404),
+    "onboarding.my_data": ("GET", "/compte/mes-donnees.json", SIGNED_IN),
+    "onboarding.templates": ("GET", "/contrats/modeles", SIGNED_IN),
+    "onboarding.template": ("GET", "/contrats/modeles/{template}", SIGNED_IN),
+    "onboarding.blank_livret": ("GET", "/contrats/modeles/{template}/livret-vierge", SIGNED_IN),
+    "onboarding.new_template": ("GET", "/contrats/modeles/nouveau", WRITERS),
+    "onboarding.edit_template": ("GET", "/contrats/modeles/{template}/modifier", REVIEWERS),
+    "onboarding.copy_template": ("POST", "/contrats/modeles/{template}/copier",
+                                 {"employer", "other_employer"}),
+    "onboarding.publish_template": ("POST", "/contrats/modeles/{template}/publier", REVIEWERS),
 }
 
 
@@ -196,6 +229,9 @@ def world(app):
         attestation = factories.complete_module(people["tutor"], module)
         thread = factories.make_thread(employer, uploads=[factories.pdf_upload()])
         reply = factories.make_reply(people["tutor"], thread)
+        contract = onboarding_factories.make_contract(
+            org, tutor=people["tutor"], referent=people["referent"], newcomer=people["newcomer"])
+        template = onboarding_factories.make_template()
         ids = {
             "thread": thread.id,
             "reply": reply.id,
@@ -217,6 +253,8 @@ def world(app):
             "user": target.id,
             "invitation_token": token,
             "reset_token": "lien-inconnu",
+            "contract": contract.ref,
+            "template": template.ref,
         }
         return {role: user.get_id() for role, user in people.items()}, ids
 

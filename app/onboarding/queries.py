@@ -1,0 +1,168 @@
+"""Reading contracts for lists and figures: a fixed number of queries per page."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.accounts.models import SECTOR_LABELS, User
+from app.extensions import db
+from app.onboarding.models import (
+    OUTCOMES,
+    STATUS_LABELS,
+    Contract,
+    ContractStatus,
+    ContractTemplate,
+    Meeting,
+)
+from app.onboarding.schedule import add_months
+
+ON_TIME_DAYS = 14  # a meeting held within two weeks of its first planned date is on time
+
+
+def page_number(args) -> int:
+    value = args.get("page", "1")
+    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
+
+
+def _listing(query, page: int):
+    return db.paginate(
+        query.options(joinedload(Contract.organisation), joinedload(Contract.tutor),
+                      joinedload(Contract.referent), selectinload(Contract.meetings)),
+        page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+
+
+def my_contracts(user: User, page: int):
+    """The contracts where this person is the tutor, the referent or the newcomer."""
+    return _listing(
+        select(Contract).where(or_(Contract.tutor_id == user.id, Contract.referent_id == user.id,
+                                   Contract.newcomer_id == user.id),
+                               Contract.anonymised_at.is_(None))
+        .order_by(Contract.status != ContractStatus.ACTIVE, Contract.start_on.desc(),
+                  Contract.id.desc()), page)
+
+
+def organisation_contracts(organisation_id: int, status: str, page: int):
+    query = select(Contract).where(Contract.organisation_id == organisation_id)
+    if status in STATUS_LABELS:
+        query = query.where(Contract.status == status)
+    return _listing(query.order_by(Contract.status != ContractStatus.ACTIVE,
+                                   Contract.start_on.desc(), Contract.id.desc()), page)
+
+
+def organisation_counts(organisation_ids: list[int], today: date) -> dict[int, dict[str, int]]:
+    """Per organisation: contracts by status, and active contracts with an overdue meeting."""
+    counts = {i: dict.fromkeys([*STATUS_LABELS, "overdue"], 0) for i in organisation_ids}
+    if not organisation_ids:
+        return counts
+    for organisation_id, status, n in db.session.execute(
+        select(Contract.organisation_id, Contract.status, func.count(Contract.id))
+        .where(Contract.organisation_id.in_(organisation_ids))
+        .group_by(Contract.organisation_id, Contract.status)
+    ):
+        counts[organisation_id][status] = n
+    for organisation_id, n in db.session.execute(
+        select(Contract.organisation_id, func.count(func.distinct(Contract.id)))
+        .join(Meeting, Meeting.contract_id == Contract.id)
+        .where(Contract.organisation_id.in_(organisation_ids),
+               Contract.status == ContractStatus.ACTIVE, Meeting.held_on.is_(None),
+               Meeting.planned_on < today)
+        .group_by(Contract.organisation_id)
+    ):
+        counts[organisation_id]["overdue"] = n
+    return counts
+
+
+def templates_for(organisation_ids: list[int], include_drafts: bool,
+                  all_organisations: bool = False) -> list[ContractTemplate]:
+    """Shared templates (drafts too for trainers), then the organisations' own copies."""
+    shared = ContractTemplate.organisation_id.is_(None)
+    if not include_drafts:
+        shared = shared & ContractTemplate.published.is_(True)
+    own = (ContractTemplate.organisation_id.is_not(None) if all_organisations
+           else ContractTemplate.organisation_id.in_(organisation_ids or [-1]))
+    return db.session.scalars(
+        select(ContractTemplate).options(joinedload(ContractTemplate.organisation))
+        .where(shared | own)
+        .order_by(ContractTemplate.organisation_id.is_not(None), ContractTemplate.title)
+    ).all()
+
+
+# --- Anonymous figures for admins --------------------------------------------------------
+
+
+@dataclass
+class SectorFigures:
+    label: str
+    opened: int = 0
+    active: int = 0
+    closed: int = 0
+    meetings_due: int = 0
+    meetings_on_time: int = 0
+    eligible_six_months: int = 0
+    employed_six_months: int = 0
+    outcomes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
+
+    @property
+    def on_time_percent(self) -> int | None:
+        if not self.meetings_due:
+            return None
+        return round(100 * self.meetings_on_time / self.meetings_due)
+
+    @property
+    def employed_percent(self) -> int | None:
+        if not self.eligible_six_months:
+            return None
+        return round(100 * self.employed_six_months / self.eligible_six_months)
+
+
+def _employed_at_six_months(contract: Contract, six_months: date) -> bool:
+    if contract.status == ContractStatus.ACTIVE:
+        return True
+    if contract.outcome == "en-poste":
+        return True
+    return contract.closed_on is not None and contract.closed_on >= six_months
+
+
+def statistics(today: date) -> list[SectorFigures]:
+    """Opened contracts, meetings held on time, outcomes and the share still employed six
+    months after the start, overall then by sector. No name, no organisation: figures only.
+
+    Two queries; counting runs in Python (a Département has a few thousand contracts).
+    """
+    contracts = db.session.scalars(
+        select(Contract).options(selectinload(Contract.meetings))
+        .where(Contract.status != ContractStatus.DRAFT)
+    ).all()
+    overall = SectorFigures("Ensemble")
+    sectors = {slug: SectorFigures(label) for slug, label in SECTOR_LABELS.items()}
+    unknown = SectorFigures("Secteur non renseigné")
+    for contract in contracts:
+        rows = [overall, sectors.get(contract.sector or "", unknown)]
+        for figures in rows:
+            figures.opened += 1
+            if contract.status == ContractStatus.ACTIVE:
+                figures.active += 1
+            else:
+                figures.closed += 1
+                if contract.outcome in figures.outcomes:
+                    figures.outcomes[contract.outcome] += 1
+            for meeting in contract.meetings:
+                if meeting.scheduled_on > today and meeting.held_on is None:
+                    continue  # not due yet
+                figures.meetings_due += 1
+                if meeting.held_on is not None and (
+                        meeting.held_on - meeting.scheduled_on).days <= ON_TIME_DAYS:
+                    figures.meetings_on_time += 1
+            if contract.start_on is not None:
+                six_months = add_months(contract.start_on, 6)
+                if six_months <= today:
+                    figures.eligible_six_months += 1
+                    if _employed_at_six_months(contract, six_months):
+                        figures.employed_six_months += 1
+    rows = [overall, *[s for s in sectors.values() if s.opened]]
+    if unknown.opened:
+        rows.append(unknown)
+    return rows

@@ -1,0 +1,98 @@
+"""Contract templates: trainers publish shared ones, employers copy and adapt them."""
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.onboarding.models import ContractTemplate
+from tests.onboarding import factories as onboarding
+
+FORM = {"title": "Auxiliaire de vie — nuit", "job": "auxiliaire-de-vie",
+        "summary": "Pour les gardes de nuit.", "job_description": "Veiller au repos.",
+        "conditions": "Nuit", "roles": "", "newcomer_skills": "",
+        "objectives": "Gérer seul·e une nuit | Aucune alerte manquée\nConnaître les protocoles",
+        "savoir_faire": "Prévenir les chutes la nuit\n\nRéagir à une alerte",
+        "savoir_etre": "Rester calme"}
+
+
+def _template(app, ref):
+    with app.app_context():
+        found = db.session.scalar(select(ContractTemplate).where(ContractTemplate.ref == ref))
+        db.session.expunge_all()
+        return found
+
+
+def test_a_trainer_writes_then_publishes_a_shared_template(app, client, login, world):
+    login("trainer")
+    response = client.post("/contrats/modeles/nouveau", data=FORM)
+    assert response.status_code == 303
+    ref = response.headers["Location"].rsplit("/", 1)[1]
+    template = _template(app, ref)
+    assert template.is_shared and not template.published
+    assert template.objectives == [
+        {"text": "Gérer seul·e une nuit", "indicator": "Aucune alerte manquée"},
+        {"text": "Connaître les protocoles", "indicator": ""}]
+    assert [s["label"] for s in template.skills_of("savoir-faire")] == [
+        "Prévenir les chutes la nuit", "Réagir à une alerte"]
+    login("employer")  # a draft is the trainers' business
+    assert client.get(f"/contrats/modeles/{ref}").status_code == 403
+    assert FORM["title"] not in client.get("/contrats/modeles").get_data(as_text=True)
+    login("trainer")
+    assert client.post(f"/contrats/modeles/{ref}/publier",
+                       data={"action": "publier"}).status_code == 303
+    login("employer")
+    assert FORM["title"] in client.get("/contrats/modeles").get_data(as_text=True)
+    assert client.post(f"/contrats/modeles/{ref}/publier").status_code == 403
+    assert client.get(f"/contrats/modeles/{ref}/modifier").status_code == 403
+
+
+def test_an_employer_copies_a_shared_template_and_adapts_it(app, client, login, world):
+    with app.app_context():
+        shared = onboarding.make_template().ref
+    login("employer")
+    response = client.post(f"/contrats/modeles/{shared}/copier",
+                           data={"organisation_id": str(world.other)})  # not theirs
+    copy_ref = response.headers["Location"].split("/")[-2]
+    copy = _template(app, copy_ref)
+    assert copy.organisation_id == world.org and copy.source_id is not None
+    edited = dict(FORM, title="Notre modèle aide-soignant·e")
+    assert client.post(f"/contrats/modeles/{copy_ref}/modifier", data=edited).status_code == 303
+    assert _template(app, copy_ref).title == "Notre modèle aide-soignant·e"
+    assert _template(app, shared).title.startswith("Aide-soignant·e en EHPAD")  # untouched
+    # Offered when opening a contract; invisible to another employer.
+    assert "Notre modèle aide-soignant·e (votre modèle)" in client.get(
+        "/contrats/nouveau").get_data(as_text=True)
+    login("other_employer")
+    assert client.get(f"/contrats/modeles/{copy_ref}").status_code == 404
+    assert client.get(f"/contrats/modeles/{copy_ref}/livret-vierge").status_code == 404
+    assert "Notre modèle" not in client.get("/contrats/nouveau").get_data(as_text=True)
+
+
+def test_bad_template_input_is_refused_next_to_its_field(app, client, login, world):
+    login("trainer")
+    for data, name in [(dict(FORM, title=""), "title"), (dict(FORM, job="astronaute"), "job"),
+                       (dict(FORM, summary="x" * 601), "summary")]:
+        response = client.post("/contrats/modeles/nouveau", data=data)
+        assert response.status_code == 422 and f'id="{name}-erreur"' in response.get_data(
+            as_text=True)
+    response = client.post("/contrats/modeles/nouveau",
+                           data=dict(FORM, title="Nul\x00 caractère"))
+    assert response.status_code == 303
+    assert _template(app, response.headers["Location"].rsplit("/", 1)[1]).title == (
+        "Nul caractère")
+
+
+def test_a_contract_opened_from_a_template_keeps_its_own_copy(app, client, login, world):
+    with app.app_context():
+        template = onboarding.make_template()
+        ref, template_id = template.ref, template.id
+    login("employer")
+    client.post("/contrats/nouveau", data={
+        "organisation_id": str(world.org), "template_id": str(template_id),
+        "newcomer_name": "Inès Moreau", "job": "aide-soignant", "contract_type": "cdd"})
+    login("trainer")
+    client.post(f"/contrats/modeles/{ref}/modifier", data=dict(FORM, job="aide-soignant"))
+    from app.onboarding.models import Contract
+    with app.app_context():
+        contract = db.session.scalar(select(Contract).where(Contract.newcomer_name ==
+                                                            "Inès Moreau"))
+        assert contract.job_description == "Soins d’hygiène et de confort."

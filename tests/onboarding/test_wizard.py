@@ -1,0 +1,332 @@
+"""Opening a contract step by step, with and without htmx, and what bad input does."""
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from app.accounts.models import Organisation
+from app.extensions import db
+from app.onboarding.models import Contract
+from tests import factories
+from tests.conftest import counting_queries
+from tests.onboarding import factories as onboarding
+from tests.onboarding.conftest import HX, contract_of
+
+START = date(2027, 1, 31)
+
+
+def _template(app, **overrides) -> int:
+    with app.app_context():
+        return onboarding.make_template(**overrides).id
+
+
+def _start(client, world, template_id="", **overrides):
+    data = {"organisation_id": str(world.org), "template_id": str(template_id),
+            "newcomer_name": "Inès Moreau", "newcomer_email": "", "job": "aide-soignant",
+            "job_title": "", "contract_type": "cdd"}
+    data.update(overrides)
+    return client.post("/contrats/nouveau", data=data)
+
+
+def _draft_ref(app) -> str:
+    with app.app_context():
+        return db.session.scalar(select(Contract.ref).where(Contract.newcomer_name
+                                                             == "Inès Moreau"))
+
+
+def _step(client, ref, step, data, headers=None):
+    return client.post(f"/contrats/{ref}/etapes/{step}", data=data, headers=headers or {})
+
+
+def test_the_employer_opens_a_contract_through_every_step_without_javascript(app, client,
+                                                                            login, world):
+    template_id = _template(app)
+    login("employer")
+    page = client.get("/contrats/nouveau")
+    assert page.status_code == 200 and "Aide-soignant·e en EHPAD" in page.get_data(as_text=True)
+    response = _start(client, world, template_id)
+    assert response.status_code == 303
+    ref = _draft_ref(app)
+    assert response.headers["Location"].endswith(f"/contrats/{ref}/etapes/dates")
+    draft = contract_of(app, ref)
+    assert draft.status == "draft" and draft.job_description == "Soins d’hygiène et de confort."
+    assert [s["label"] for s in draft.skills_of("savoir-etre")] == [
+        "Communiquer avec bienveillance"]
+
+    steps = [
+        ("dates", {"start_on": START.isoformat(), "end_on": "2028-01-30",
+                   "accompaniment_months": "6"}, "parties"),
+        ("parties", {"tutor_id": str(world.ids["tutor"]),
+                     "referent_id": str(world.ids["referent"]), "newcomer_id": ""}, "livret"),
+        ("livret", {"job_description": "Soins, repas, transmissions.", "conditions": "Journée",
+                    "roles": "Montrer, faire avec, laisser faire.", "newcomer_skills": ""},
+         "objectifs"),
+        ("objectifs", {"objectif-lignes": "2", "objectif-0-cle": draft.objectives[0]["key"],
+                       "objectif-0-texte": "Toilettes du matin seul·e",
+                       "objectif-0-indicateur": "Six toilettes", "objectif-0-echeance":
+                       "2027-03-31", "objectif-1-texte": "", "objectif-1-indicateur": ""},
+         "competences"),
+        ("competences", {"competence-lignes": "2", "competence-0-type": "savoir-faire",
+                         "competence-0-libelle": "Réaliser une toilette",
+                         "competence-0-cle": draft.skills[0]["key"],
+                         "competence-1-type": "savoir-etre",
+                         "competence-1-libelle": "Écouter"}, "besoins"),
+        ("besoins", {"needs": ["mobilite", "vae"], "needs_note": "Permis en cours."},
+         "recapitulatif"),
+    ]
+    for step, data, following in steps:
+        response = _step(client, ref, step, data)
+        assert response.status_code == 303, (step, response.get_data(as_text=True)[-2000:])
+        assert response.headers["Location"].endswith(f"/etapes/{following}"), step
+    summary = client.get(f"/contrats/{ref}/etapes/recapitulatif").get_data(as_text=True)
+    assert "dimanche 28 février 2027" in summary  # 31 January + 1 month
+    response = client.post(f"/contrats/{ref}/ouvrir")
+    assert response.status_code == 303 and response.headers["Location"].endswith(ref)
+    opened = contract_of(app, ref)
+    assert opened.status == "active" and opened.tutor_id == world.ids["tutor"]
+    assert opened.objectives[0]["key"] == draft.objectives[0]["key"]  # kept when edited
+    assert opened.objectives[0]["target_on"] == "2027-03-31" and len(opened.objectives) == 1
+    assert [(s["kind"], s["label"]) for s in opened.skills] == [
+        ("savoir-faire", "Réaliser une toilette"), ("savoir-etre", "Écouter")]
+    assert opened.needs == ["mobilite", "vae"]
+    assert [(m.kind, m.planned_on) for m in opened.meetings] == [
+        ("start", START), ("one_month", date(2027, 2, 28)), ("final", date(2027, 7, 31))]
+
+
+def test_each_step_answers_its_block_alone_to_htmx_and_the_page_otherwise(app, client, login,
+                                                                         world):
+    login("employer")
+    _start(client, world)
+    ref = _draft_ref(app)
+    whole = client.get(f"/contrats/{ref}/etapes/dates")
+    block = client.get(f"/contrats/{ref}/etapes/dates", headers=HX)
+    assert "<html" in whole.get_data(as_text=True)
+    fragment = block.get_data(as_text=True)
+    assert "<html" not in fragment and fragment.lstrip().startswith('<div id="wizard"')
+    assert block.headers["Cache-Control"] == "no-store" and "HX-Request" in block.headers["Vary"]
+    # A good step: 303 to the next step (htmx follows it and swaps the block).
+    good = _step(client, ref, "dates", {"start_on": "2027-01-04", "end_on": "",
+                                        "accompaniment_months": "6"}, HX)
+    assert good.status_code == 422  # a CDD needs an end date
+    assert "seul un CDI n’en a pas" in good.get_data(as_text=True)
+    assert "<html" not in good.get_data(as_text=True)
+    good = _step(client, ref, "dates", {"start_on": "2027-01-04", "end_on": "2027-12-31",
+                                        "accompaniment_months": "6"}, HX)
+    assert good.status_code == 303
+    # The tutor's warnings, refreshed when the select changes.
+    warnings = client.get(f"/contrats/{ref}/etapes/parties?tutor_id={world.ids['tutor']}",
+                          headers=HX).get_data(as_text=True)
+    assert warnings.lstrip().startswith('<div id="tutor_warnings"')
+    assert "n’a pas encore terminé le parcours" in warnings
+
+
+def test_a_tutor_who_already_follows_two_newcomers_is_flagged_not_refused(app, client, login,
+                                                                          world):
+    with app.app_context():
+        org = db.session.get(Organisation, world.org)
+        tutor = db.session.get(factories.User, world.ids["other_tutor"])
+        onboarding.make_contract(org, tutor=tutor)
+        onboarding.make_contract(org, tutor=tutor, status="draft")
+    login("employer")
+    _start(client, world)
+    ref = _draft_ref(app)
+    page = client.get(f"/contrats/{ref}/etapes/parties?tutor_id={world.ids['other_tutor']}")
+    assert "accompagne déjà 2 personnes" in page.get_data(as_text=True)
+    response = _step(client, ref, "parties", {"tutor_id": str(world.ids["other_tutor"])})
+    assert response.status_code == 303
+    assert "accompagne déjà 2 personnes" in client.get(response.headers["Location"]).get_data(
+        as_text=True)
+    assert contract_of(app, ref).tutor_id == world.ids["other_tutor"]
+
+
+def test_the_warnings_follow_the_settings(app, client, login, world):
+    app.config["CONTRACTS_TUTOR_TRAINING_WARNING"] = False
+    app.config["CONTRACTS_TUTOR_MAX_NEWCOMERS"] = 1
+    login("employer")
+    _start(client, world)
+    ref = _draft_ref(app)
+    page = client.get(f"/contrats/{ref}/etapes/parties?tutor_id={world.ids['tutor']}",
+                      headers=HX).get_data(as_text=True)
+    assert "parcours" not in page and "accompagne déjà 1 personne" in page
+
+
+def test_a_trained_tutor_gets_no_training_warning(app, client, login, world):
+    with app.app_context():
+        module = factories.make_module()
+        factories.make_path(module, slug="parcours-tuteur-accueil")
+        factories.complete_module(db.session.get(factories.User, world.ids["other_tutor"]),
+                                  module)
+    login("employer")
+    _start(client, world)
+    ref = _draft_ref(app)
+    page = client.get(f"/contrats/{ref}/etapes/parties?tutor_id={world.ids['other_tutor']}",
+                      headers=HX).get_data(as_text=True)
+    assert "parcours" not in page
+
+
+def test_bad_dates_are_refused_next_to_their_field_and_nothing_is_lost(app, client, login,
+                                                                      world):
+    login("employer")
+    _start(client, world)
+    ref = _draft_ref(app)
+    assert _step(client, ref, "dates", {"start_on": "2027-01-04", "end_on": "2027-06-30",
+                                        "accompaniment_months": "6"}).status_code == 303
+    cases = [
+        ({"start_on": "2027-06-01", "end_on": "2027-01-01"}, "end_on",
+         "La date de fin doit suivre la date de début."),
+        ({"start_on": "2027-02-30", "end_on": "2027-06-01"}, "start_on",
+         "Saisissez une date valide"),
+        ({"start_on": "20270-01-01", "end_on": ""}, "start_on", "Saisissez une date valide"),
+        ({"start_on": "1899-12-31", "end_on": "2027-06-01"}, "start_on",
+         "Saisissez une date entre 2000 et 2100."),
+        ({"start_on": "2027-01-01", "end_on": "9999-12-31"}, "end_on",
+         "Saisissez une date entre 2000 et 2100."),
+        ({"start_on": "2027-01-01\x00", "end_on": ""}, "start_on", "Saisissez une date valide"),
+        ({"start_on": "2027-01-01", "end_on": "2027-06-01", "accompaniment_months": "99"},
+         "accompaniment_months", "de 1 à 24 mois"),
+        ({"start_on": "2027-01-01", "end_on": "2027-06-01", "accompaniment_months": "six"},
+         "accompaniment_months", "Indiquez une durée en mois, de 1 à 24.</p>"),
+    ]
+    for data, name, message in cases:
+        data = {"accompaniment_months": "6", **data}
+        response = _step(client, ref, "dates", data)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422, data
+        assert f'id="{name}-erreur"' in page and message in page, data
+    kept = contract_of(app, ref)
+    assert (kept.start_on, kept.end_on) == (date(2027, 1, 4), date(2027, 6, 30))
+
+
+def test_forged_choices_and_other_organisations_people_are_refused(app, client, login, world):
+    other_template = None
+    with app.app_context():
+        other = db.session.get(Organisation, world.other)
+        other_template = onboarding.make_template(organisation=other).id
+    login("employer")
+    for data, name in [({"organisation_id": str(world.other)}, "organisation_id"),
+                       ({"organisation_id": "abc"}, "organisation_id"),
+                       ({"template_id": str(other_template)}, "template_id"),
+                       ({"job": "pilote"}, "job"), ({"contract_type": "cdi-plus"},
+                                                    "contract_type"),
+                       ({"newcomer_name": "   "}, "newcomer_name"),
+                       ({"newcomer_email": "pas-une-adresse"}, "newcomer_email")]:
+        response = _start(client, world, **data)
+        assert response.status_code == 422, data
+        assert f'id="{name}-erreur"' in response.get_data(as_text=True), data
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Contract.id))) == 1  # the world's only
+    _start(client, world)
+    ref = _draft_ref(app)
+    for data, message in [
+        ({"tutor_id": str(world.ids["foreign_tutor"])}, "parmi les membres"),
+        ({"tutor_id": str(world.ids["referent"])}, "parmi les membres"),
+        ({"tutor_id": "9999"}, "parmi les membres"),
+        ({"tutor_id": "un"}, "Choisissez un·e tuteur·rice"),
+        ({"tutor_id": ""}, "Choisissez le tuteur ou la tutrice."),
+        ({"tutor_id": str(world.ids["tutor"]), "referent_id": str(world.ids["tutor"])},
+         "référent·e dans la liste"),
+        ({"tutor_id": str(world.ids["tutor"]), "newcomer_id": str(world.ids["employer"])},
+         "compte dans la liste"),
+    ]:
+        response = _step(client, ref, "parties", data)
+        assert response.status_code == 422 and message in response.get_data(as_text=True), data
+    assert contract_of(app, ref).tutor_id is None
+    forged = _step(client, ref, "besoins", {"needs": ["mobilite", "voiture-de-fonction"]})
+    assert forged.status_code == 422 and "Cochez des besoins de la liste." in forged.get_data(
+        as_text=True)
+    forged = _step(client, ref, "competences", {"competence-lignes": "1",
+                                                "competence-0-type": "savoir-voler",
+                                                "competence-0-libelle": "Voler"})
+    assert forged.status_code == 422 and "savoir-faire ou savoir-être" in forged.get_data(
+        as_text=True)
+    assert contract_of(app, ref).skills == []
+
+
+def test_nul_characters_and_huge_text_never_break_a_step(app, client, login, world):
+    login("employer")
+    response = _start(client, world, newcomer_name="Inès\x00 Moreau")
+    assert response.status_code == 303
+    with app.app_context():
+        contract = db.session.scalar(select(Contract).where(Contract.newcomer_name.like("In%")))
+        ref = contract.ref
+        assert contract.newcomer_name == "Inès Moreau"
+    assert _step(client, ref, "livret", {"job_description": "Soins\x00 du matin"}
+                 ).status_code == 303
+    assert contract_of(app, ref).job_description == "Soins du matin"
+    huge = _step(client, ref, "livret", {"job_description": "x" * 20_001})
+    assert huge.status_code == 422 and "20 000 caractères au plus." in huge.get_data(as_text=True)
+    assert contract_of(app, ref).job_description == "Soins du matin"
+    rows = _step(client, ref, "objectifs", {"objectif-lignes": "100000",
+                                            "objectif-0-texte": "A" * 5000,
+                                            "objectif-1-texte": "B\x00",
+                                            "objectif-2-echeance": "2027-13-01"})
+    assert rows.status_code == 422
+    assert 'id="objectif-2-echeance-erreur"' in rows.get_data(as_text=True)
+    rows = _step(client, ref, "objectifs", {"objectif-lignes": "100000",
+                                            "objectif-0-texte": "A" * 5000,
+                                            "objectif-1-texte": "B\x00"})
+    assert rows.status_code == 303
+    objectives = contract_of(app, ref).objectives
+    assert [len(o["text"]) for o in objectives] == [300, 1] and objectives[1]["text"] == "B"
+
+
+def test_opening_needs_a_start_a_tutor_and_skills(app, client, login, world):
+    login("employer")
+    _start(client, world)
+    ref = _draft_ref(app)
+    summary = client.get(f"/contrats/{ref}/etapes/recapitulatif").get_data(as_text=True)
+    assert "la date de début" in summary and "le tuteur ou la tutrice" in summary
+    response = client.post(f"/contrats/{ref}/ouvrir")
+    assert response.status_code == 303 and response.headers["Location"].endswith(
+        "/etapes/recapitulatif")
+    assert contract_of(app, ref).status == "draft"
+
+
+def test_a_referent_opens_a_contract_for_a_person_they_support(app, client, login, world):
+    login("referent")
+    page = client.get("/contrats/nouveau").get_data(as_text=True)
+    assert "SAAD Les Glycines" in page and "EHPAD Les Tilleuls" in page
+    assert _start(client, world).status_code == 303
+    contract = contract_of(app, _draft_ref(app))
+    assert contract.referent_id == world.ids["referent"]
+    assert contract.organisation_id == world.org
+    login("employer")  # the employer of the organisation sees it at once
+    assert client.get(f"/contrats/{contract.ref}").status_code == 200
+
+
+def test_a_party_cannot_lock_themself_out_by_mistake(app, client, login, world):
+    login("referent")
+    response = _step(client, world.ref, "parties", {"tutor_id": str(world.ids["tutor"]),
+                                                    "referent_id": ""})
+    assert response.status_code == 422 and "vous n’auriez plus accès" in response.get_data(
+        as_text=True)
+    login("tutor")
+    response = _step(client, world.ref, "parties",
+                     {"tutor_id": str(world.ids["other_tutor"]),
+                      "referent_id": str(world.ids["referent"])})
+    assert response.status_code == 422 and 'id="tutor_id-erreur"' in response.get_data(
+        as_text=True)
+    assert contract_of(app, world.ref).tutor_id == world.ids["tutor"]
+    login("employer")  # the employer hands the contract over
+    response = _step(client, world.ref, "parties",
+                     {"tutor_id": str(world.ids["other_tutor"]),
+                      "referent_id": str(world.ids["referent"])})
+    assert response.status_code == 303
+    assert contract_of(app, world.ref).tutor_id == world.ids["other_tutor"]
+
+
+def test_editing_an_opened_contract_goes_back_to_it(app, client, login, world):
+    login("tutor")
+    response = _step(client, world.ref, "livret", {"job_description": "Nouvelle fiche."})
+    assert response.status_code == 303 and response.headers["Location"].endswith("#livret")
+    assert client.get(f"/contrats/{world.ref}/etapes/recapitulatif").status_code == 404
+    assert client.get(f"/contrats/{world.ref}/etapes/inconnue").status_code == 404
+
+
+def test_a_wizard_step_runs_a_fixed_number_of_queries(app, client, login, world):
+    login("employer")
+    _start(client, world)
+    ref = _draft_ref(app)
+    with counting_queries(app) as queries:
+        assert client.get(f"/contrats/{ref}/etapes/parties").status_code == 200
+    assert len(queries) <= 14, queries
