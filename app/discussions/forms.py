@@ -64,6 +64,8 @@ class ReplyForm(FlaskForm):
     files = MultipleFileField("Joindre des fichiers (facultatif)", description=FILES_HELP)
     # The last post the page shows: an htmx reply is appended only when nothing is missing.
     shown_until = HiddenField()
+    # "1" when the box sits on another page (a contract's): back there afterwards.
+    embedded = HiddenField()
 
 
 class EditPostForm(FlaskForm):

@@ -93,14 +93,15 @@ def unread_count(user: User) -> int:
         Notification.user_id == user.id, Notification.read_at.is_(None)))
 
 
-def mark_read(user: User, thread_id: int | None = None) -> None:
+def mark_read(user: User, thread_id: int | None = None, commit: bool = True) -> None:
     """Mark the person's notifications as read: all of them, or those of one thread."""
     query = update(Notification).where(Notification.user_id == user.id,
                                        Notification.read_at.is_(None))
     if thread_id is not None:
         query = query.where(Notification.thread_id == thread_id)
     db.session.execute(query.values(read_at=utcnow()))
-    db.session.commit()
+    if commit:
+        db.session.commit()
 
 
 # --- What a notification says ------------------------------------------------------

@@ -285,3 +285,40 @@ def home_summary(user: User) -> dict:
         Thread.is_private.is_(False), Thread.removed_at.is_(None), Thread.reply_count == 0,
         Thread.solution_post_id.is_(None), Thread.locked.is_(False)))
     return {"rows": _rows(threads, user), "waiting": waiting}
+
+
+@dataclass
+class PrivateSection:
+    """A private thread as its subject's page shows it: the latest posts and the box."""
+
+    thread: Thread
+    rights: object  # policy.ThreadRights
+    posts: list[Post]
+    post_rights: dict
+    thanked: set[int]
+    reports: dict[int, int]
+
+
+def private_section(thread: Thread | None, user: User, rights, limit: int = 5):
+    """The last `limit` posts of a private thread with what the person may do (constant
+    queries); None when there is no thread or the person may not read it."""
+    from app.discussions import policy
+
+    if thread is None or not rights.view:
+        return None
+    posts = list(reversed(db.session.scalars(
+        select(Post).options(
+            selectinload(Post.author).selectinload(User.memberships)
+            .joinedload(Membership.organisation),
+            selectinload(Post.files))
+        .where(Post.thread_id == thread.id).order_by(Post.number.desc()).limit(limit)).all()))
+    ids = [p.id for p in posts]
+    reports = {}
+    if rights.moderate and ids:
+        reports = dict(db.session.execute(
+            select(Report.post_id, func.count(Report.id))
+            .where(Report.post_id.in_(ids), Report.resolved_at.is_(None))
+            .group_by(Report.post_id)).all())
+    return PrivateSection(thread=thread, rights=rights, posts=posts,
+                          post_rights={p.id: policy.post_rights(user, rights, p) for p in posts},
+                          thanked=thanked_posts(user, ids), reports=reports)

@@ -1,7 +1,7 @@
 """URLs under /discussions (threads, posts, moderation), /notifications, and the
 categories' admin page /admin/discussions."""
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -42,7 +42,21 @@ def get_thread(thread_id: int) -> tuple[Thread, policy.ThreadRights]:
     rights = policy.thread_rights(current_user, thread)
     if not rights.view:
         abort(404)
+    _private_page(thread)
     return thread, rights
+
+
+def _private_page(thread: Thread) -> None:
+    if thread.is_private:
+        g.private_page = True  # see no_store() below
+
+
+@bp.after_request
+def no_store(response):
+    """A private thread (an onboarding contract's) is never kept by any cache."""
+    if g.get("private_page"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def get_post(post_id: int) -> tuple[Post, policy.ThreadRights, policy.PostRights]:
@@ -56,6 +70,7 @@ def get_post(post_id: int) -> tuple[Post, policy.ThreadRights, policy.PostRights
     rights = policy.thread_rights(current_user, post.thread)
     if not rights.view:
         abort(404)
+    _private_page(post.thread)
     return post, rights, policy.post_rights(current_user, rights, post)
 
 
@@ -240,12 +255,10 @@ def thread(thread_id: int):
         abort(404)
     # Posts are numbered without gaps: the page's last number is known before loading
     # it, and marking it read first keeps the commit from expiring the page's objects.
+    subjects.record(current_user, found, "Fil privé consulté")
     services.mark_read(current_user, found, min(page * per_page, found.last_number))
     context = _thread_context(found, rights, page)
-    response = render("discussions/thread.html", block="posts_page", **context)
-    if found.is_private:
-        response.headers["Cache-Control"] = "no-store"
-    return response
+    return render("discussions/thread.html", block="posts_page", **context)
 
 
 @bp.get("/discussions/messages/<int:post_id>")
@@ -316,14 +329,18 @@ def reply(thread_id: int):
 def _replied(thread: Thread, rights: policy.ThreadRights, created: Post, shown_until: str):
     """After a reply: the fresh box and the new post for htmx, else the thread at the post."""
     flash("Votre réponse est publiée.", "success")
+    embedded = request.form.get("embedded", "")
     everything_shown = shown_until.isdigit() and int(shown_until) >= created.number - 1
     if wants_fragment() and everything_shown:
         fresh = ReplyForm(formdata=None)
-        fresh.shown_until.data = str(created.number)
+        fresh.shown_until.data, fresh.embedded.data = str(created.number), embedded
         own = policy.post_rights(current_user, rights, created)
         return render("discussions/reply.html", block="reply_form", thread=thread,
                       rights=rights, form=fresh, appended=created, own=own, quoted=None)
     target = _thread_url(thread, created.number)
+    private = subjects.private_subject(thread.subject_type) if thread.is_private else None
+    if embedded and private is not None:
+        target = private.link(thread.subject_id)[1]  # back to the contract's page
     if wants_fragment():  # messages the page does not show came in between: reload it
         response = render("discussions/reply.html", block="reply_form", thread=thread,
                           rights=rights, form=ReplyForm(formdata=None), quoted=None)
@@ -479,6 +496,7 @@ def download(file_id: int):
         .where(PostFile.id == file_id)) or abort(404)
     if not policy.can_download(current_user, attachment):
         abort(404)
+    _private_page(attachment.post.thread)
     return send_stored_file(attachment.storage_key, attachment.filename,
                             attachment.content_type)
 

@@ -249,14 +249,18 @@ def reply(actor: User, thread: Thread, body: str, uploads=()) -> Post:
     followers = set(db.session.scalars(select(Subscription.user_id).where(
         Subscription.thread_id == thread.id)))
     ids = _notify_post(post, actor, NotificationKind.REPLY, followers)
+    subjects.record(actor, thread, f"Message n° {number} écrit dans le fil privé")
     db.session.commit()
     db.session.refresh(thread)
     notifications.deliver_immediate(ids)
     return post
 
 
-def open_private_thread(kind: str, subject_id: int, title: str) -> Thread:
-    """The private thread of a record of another domain (created once, without posts)."""
+def open_private_thread(kind: str, subject_id: int, title: str, commit: bool = True) -> Thread:
+    """The private thread of a record of another domain (created once, without posts).
+
+    commit=False: the caller creates its record and the thread in one transaction.
+    """
     if subjects.private_subject(kind) is None:
         raise ValueError(f"no private subject {kind!r} is registered")
     key = f"{kind}:{subject_id}"
@@ -265,12 +269,21 @@ def open_private_thread(kind: str, subject_id: int, title: str) -> Thread:
         thread = Thread(title=_check_title(title), is_private=True, private_key=key,
                         subject_type=kind, subject_id=subject_id, last_number=0)
         db.session.add(thread)
+        if not commit:
+            return thread
         try:
             db.session.commit()
         except IntegrityError:  # opened at the same moment by someone else
             db.session.rollback()
             thread = db.session.scalar(select(Thread).where(Thread.private_key == key))
     return thread
+
+
+def rename_private_thread(kind: str, subject_id: int, title: str) -> None:
+    """Follow the subject's name (the caller commits)."""
+    thread = find_private_thread(kind, subject_id)
+    if thread is not None:
+        thread.title = _check_title(title)
 
 
 def find_private_thread(kind: str, subject_id: int) -> Thread | None:
@@ -445,12 +458,14 @@ def watch_category(actor: User, category: Category, watching: bool) -> None:
     db.session.commit()
 
 
-def mark_read(user: User, thread: Thread, number: int) -> None:
-    """The person has read the thread up to post `number`: its markers and notifications."""
-    if not user.is_authenticated or number < 1:
+def mark_read(user: User, thread: Thread, number: int, commit: bool = True) -> None:
+    """The person has read the thread up to post `number`: its markers and notifications.
+    commit=False: the caller commits (a page that records its reads in one transaction)."""
+    if not user.is_authenticated:
         return
-    _set_read(thread.id, user.id, min(number, thread.last_number))
-    notifications.mark_read(user, thread.id)  # commits
+    if number >= 1:
+        _set_read(thread.id, user.id, min(number, thread.last_number))
+    notifications.mark_read(user, thread.id, commit=commit)
 
 
 # --- Reports and moderation --------------------------------------------------------------

@@ -10,7 +10,9 @@ that decides who may read them. That domain registers its kind once with
 - can_view(user, subject_id): may this person read the thread?
 - audience(subject_id): the ids of every account that may read it, in one query,
   so that notifications reach nobody else;
-- link(subject_id): (label, URL) of the page where the thread lives.
+- link(subject_id): (label, URL) of the page where the thread lives;
+- record(user, subject_id, what): optional, writes what was read or written in its
+  own audit log (in the caller's transaction).
 """
 
 from collections.abc import Callable
@@ -35,6 +37,14 @@ class PrivateSubject:
     can_view: Callable[[User, int], bool]
     audience: Callable[[int], set[int]]
     link: Callable[[int], tuple[str, str]]
+    record: Callable[[User, int, str], None] | None = None
+
+
+def record(user: User, thread, what: str) -> None:
+    """Tell a private thread's subject what a person read or wrote in it (its audit log)."""
+    subject = private_subject(thread.subject_type) if thread.is_private else None
+    if subject is not None and subject.record is not None:
+        subject.record(user, thread.subject_id, what)
 
 
 _PRIVATE: dict[str, PrivateSubject] = {}

@@ -4,4 +4,5 @@ from flask import Blueprint
 # /compte (written in full in routes.py).
 bp = Blueprint("onboarding", __name__)
 
-from app.onboarding import routes  # noqa: E402,F401  (registers the views on bp)
+# Registers the views on bp, and the contracts' private thread with discussions.
+from app.onboarding import routes, thread  # noqa: E402,F401

@@ -74,6 +74,25 @@ def _record(actor, contract, meeting, stage: int, today) -> None:
         services.sign(contract.referent, contract, "referent", meeting)
 
 
+def _exchange(contract, employer, tutor, referent) -> None:
+    """A few messages in the contract's private thread, between its parties."""
+    from app.discussions import services as discussions
+    from app.onboarding.thread import KIND
+
+    thread = discussions.find_private_thread(KIND, contract.id)
+    first = contract.newcomer_name.split()[0]
+    for author, text in [
+        (tutor, f"Point après la rencontre du premier mois : {first} est à l’aise avec les "
+                "résident·es et les familles. Reste le matériel de transfert : nous le "
+                "reprendrons ensemble la semaine prochaine."),
+        (referent, f"Merci. {first} m’a parlé de ses trajets du week-end : je lance la "
+                   "demande d’aide au permis de conduire, réponse sous trois semaines."),
+        (employer, "La formation « gestes et postures » est inscrite au plan : session du "
+                   "mois prochain, deux jours."),
+    ]:
+        discussions.reply(author, thread, text)
+
+
 def _contract(organisation, employer, tutor, template, name, stage, outcome, today):
     referent = _user(REFERENT)
     contract = services.start_contract(employer, organisation, template, services.Identity(
@@ -99,6 +118,8 @@ def _contract(organisation, employer, tutor, template, name, stage, outcome, tod
     held = {1: 1, 2: 2, 3: 3}[stage]
     for index, meeting in enumerate(contract.meetings[:held]):
         _record(tutor, contract, meeting, index, today)
+    if stage == 2:
+        _exchange(contract, employer, tutor, referent)
     if stage == 3:
         services.close_contract(employer, contract, outcome, "", contract.meetings[-1].planned_on)
 

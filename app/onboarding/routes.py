@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.accounts.models import Organisation, OrganisationKind, Role, utcnow
 from app.extensions import db
 from app.mailer import external_url
-from app.onboarding import bp, exports, forms, policy, queries, schedule, services
+from app.onboarding import bp, exports, forms, policy, queries, schedule, services, thread
 from app.onboarding.calendar import meetings_ics
 from app.onboarding.models import (
     CONTRACT_PARTIES,
@@ -358,8 +358,10 @@ def detail(ref: str):
     """The contract: parties, livret, objectives, skills and their progress, meetings,
     signatures."""
     contract = get_contract(ref)
+    private = thread.section(contract, current_user)  # marks its messages read
     services.record_read(current_user, contract, "Page du contrat consultée")
-    return render("onboarding/detail.html", block="signatures", **_detail_context(contract))
+    return render("onboarding/detail.html", block="signatures", private=private,
+                  **_detail_context(contract))
 
 
 @bp.post("/contrats/<ref>/signer")

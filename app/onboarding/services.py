@@ -14,12 +14,13 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
+from app import files
 from app.accounts import services as accounts
 from app.accounts.models import Membership, Organisation, OrganisationKind, Role, User, utcnow
 from app.catalogue.queries import trained_tutor_ids
 from app.extensions import db
 from app.mailer import external_url, send_mail
-from app.onboarding import policy, schedule
+from app.onboarding import policy, schedule, thread
 from app.onboarding.models import (
     CONTRACT_PARTIES,
     CONTRACT_TYPES,
@@ -256,6 +257,7 @@ def start_contract(actor: User, organisation: Organisation, template: ContractTe
             for s in template.skills if s.get("kind") in SKILL_KINDS]
     db.session.add(contract)
     db.session.flush()
+    thread.open_thread(contract)
     audit(actor, contract, "change", "Contrat créé (brouillon)")
     db.session.commit()
     return contract
@@ -264,12 +266,15 @@ def start_contract(actor: User, organisation: Organisation, template: ContractTe
 def save_identity(actor: User, contract: Contract, identity: Identity) -> bool:
     _check_editable(actor, contract)
     _check_identity(identity)
-    return _save(actor, contract, {
+    changed = _apply(actor, contract, {
         "newcomer_name": line(identity.newcomer_name, 120),
         "newcomer_email": line(identity.newcomer_email, 254).lower() or None,
         "job": identity.job, "job_title": line(identity.job_title, 120),
         "contract_type": identity.contract_type,
     }, "La personne et le poste modifiés", "personne")
+    thread.rename_thread(contract)
+    db.session.commit()
+    return changed
 
 
 def _save(actor, contract, values, detail, step) -> bool:
@@ -838,12 +843,17 @@ def purge(closed_before: date) -> int:
             Contract.status.in_([ContractStatus.COMPLETED, ContractStatus.INTERRUPTED]),
             Contract.closed_on < closed_before, Contract.anonymised_at.is_(None))
     ).all()
+    stored_files = []
     for contract in contracts:
         anonymise(contract)
+        stored_files += thread.erase_thread(contract)
         audit(None, contract, "change", "Contrat anonymisé (durée de conservation atteinte)")
     if contracts:
         db.session.execute(update(AuditEntry).where(
             AuditEntry.contract_id.in_([c.id for c in contracts]),
             AuditEntry.user_id.is_not(None)).values(user_id=None))
     db.session.commit()
+    storage = files.storage()
+    for key in stored_files:  # after the commit: a rollback never loses a file still shown
+        storage.delete(key)
     return len(contracts)

@@ -66,5 +66,9 @@ def make_contract(organisation: Organisation, tutor: User | None = None,
             for i, (kind, day) in enumerate(
                 default_meetings(contract.start_on, contract.end_on), start=1)]
     db.session.add(contract)
+    db.session.flush()
+    from app.onboarding.thread import open_thread
+
+    open_thread(contract)  # as the service does: the contract's private thread
     db.session.commit()
     return contract
