@@ -20,13 +20,15 @@ TAGS = {
 ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}, "ol": {"start"}}
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
-# Characters that python-markdown's link and image patterns may scan in one text.
-# Legitimate Markdown uses a small fraction of it; 20 KB of `[` would otherwise need
-# 400 million steps (a worker pinned for minutes), see _BoundedLinkScans.
+# python-markdown's link and image patterns scan forward to the matching `]` and `)` for
+# every `[`, starting again at the next one, so unclosed brackets cost O(n²)
+# (Python-Markdown/markdown#798): 20 KB of `[`, a valid post, took 95 s to render.
+# Their scans share this many characters per text (legitimate Markdown uses a fraction
+# of it); once it is spent, the remaining brackets stay plain text.
 LINK_SCAN_BUDGET = 2_000_000
-# Longest `(destination "title")` looked for after a link's `]`.
+# The longest `(destination "title")` looked for after a link's `]`.
 LINK_DESTINATION_MAX = 4_000
-# python-markdown's names and priorities for the patterns built on LinkInlineProcessor.
+# python-markdown's names and priorities for its patterns built on LinkInlineProcessor.
 _LINK_PATTERNS = {
     "reference": 170, "link": 160, "image_link": 150, "image_reference": 140,
     "short_reference": 130, "short_image_ref": 125,
@@ -34,13 +36,7 @@ _LINK_PATTERNS = {
 
 
 class _BoundedScan:
-    """Mixin for python-markdown's link patterns: their scans share a per-text budget.
-
-    For every `[` they scan forward to the matching `]` and then to the `)`, and start
-    again from scratch at the next `[`: unclosed brackets cost O(n²)
-    (Python-Markdown/markdown#798). Within the budget nothing changes; once it is
-    spent, the remaining brackets are plain text.
-    """
+    """Mixin for the link patterns: the same parsing, charged to the text's scan budget."""
 
     def getText(self, data, index):
         if self.md.link_scan_left <= 0:
@@ -50,35 +46,64 @@ class _BoundedScan:
         return text, end, handled
 
     def getLink(self, data, index):
-        if data[index:index + 1] != "(":
-            return super().getLink(data, index)  # no scan: not an inline link
+        if not data.startswith("(", index):
+            return super().getLink(data, index)  # not an inline link: nothing is scanned
         if self.md.link_scan_left <= 0:
             return "", None, index, False
-        window = data[: index + LINK_DESTINATION_MAX]
-        href, title, end, handled = super().getLink(window, index)
-        unresolved_quote = title is None and ('"' in window[index:end] or "'" in window[index:end])
-        # A failure, or a quote that did not make a title, means a scan to the window's end.
-        self.md.link_scan_left -= end - index if handled and not unresolved_quote else (
-            len(window) - index)
-        return href, title, end, handled
+        window = data[index:index + LINK_DESTINATION_MAX]
+        href, title, end, handled = super().getLink(window, 0)
+        if handled and end < 0:
+            # python-markdown answers index -1 when a quote and a `(` leave the destination
+            # open; that -1 counts from the end of the whole text, so ask it about all of it.
+            self.md.link_scan_left -= len(data) - index
+            return super().getLink(data, index)
+        # Failing, or meeting a quote that makes no title, scans to the window's end.
+        quoted = '"' in window[:end] or "'" in window[:end]
+        scanned_all = not handled or (title is None and quoted)
+        self.md.link_scan_left -= len(window) if scanned_all else end
+        return href, title, index + end, handled
 
 
-class _ResetBudget(Preprocessor):
+class _ResetScanBudget(Preprocessor):
     def run(self, lines):
         self.md.link_scan_left = LINK_SCAN_BUDGET
         return lines
 
 
 class _BoundedLinkScans(Extension):
-    """The link and image patterns of python-markdown, with a bounded amount of scanning."""
+    """python-markdown's link and image patterns, with a bounded amount of scanning."""
 
     def extendMarkdown(self, md):
         md.link_scan_left = LINK_SCAN_BUDGET
-        md.preprocessors.register(_ResetBudget(md), "compagnon_link_budget", 1000)
+        md.preprocessors.register(_ResetScanBudget(md), "link_scan_budget", 1000)
         for name, priority in _LINK_PATTERNS.items():
             original = md.inlinePatterns[name]
             bounded = type(f"Bounded{type(original).__name__}", (_BoundedScan, type(original)), {})
             md.inlinePatterns.register(bounded(original.pattern, md), name, priority)
+
+
+class _RawHtmlAsText(Extension):
+    """Raw HTML in a text is shown as typed, never parsed as HTML.
+
+    Nobody writes HTML in a post or a sheet (content/ has none), and python-markdown's
+    raw-HTML extractors are slow on hostile input (20 KB of « <a » took 5 s, nested
+    `markdown="1"` blocks overflowed the stack): without them, « <script> » is text.
+    """
+
+    def extendMarkdown(self, md):
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+
+
+def _markdown(text: str) -> str:
+    # "extra" without abbreviations (slow on hostile input: 4 s for 20 KB), attribute
+    # lists (they could only add attributes nh3 removes), footnotes and HTML blocks.
+    return markdown.markdown(
+        text or "",
+        extensions=["fenced_code", "tables", "def_list", "sane_lists", _RawHtmlAsText(),
+                    _BoundedLinkScans()],
+        output_format="html",
+    )
 
 
 def render_markdown(text: str) -> Markup:
@@ -87,11 +112,7 @@ def render_markdown(text: str) -> Markup:
     Headings are shifted down one level so that a text's `#` never competes with
     the page's own <h1>.
     """
-    html = markdown.markdown(
-        text or "",
-        extensions=["extra", "sane_lists", _BoundedLinkScans()],
-        output_format="html",
-    )
+    html = _markdown(text)
     for level in range(5, 0, -1):
         html = html.replace(f"<h{level}", f"<h{level + 1}").replace(
             f"</h{level}>", f"</h{level + 1}>"
@@ -109,8 +130,7 @@ def render_markdown(text: str) -> Markup:
 
 def plain_text(text: str, limit: int | None = None) -> str:
     """The text of some Markdown without its markup (excerpts, e-mails)."""
-    html = markdown.markdown(text or "", extensions=["extra"])
-    words = nh3.clean(html, tags=set()).split()
+    words = nh3.clean(_markdown(text), tags=set()).split()
     result = " ".join(words)
     if limit and len(result) > limit:
         result = result[: limit - 1].rsplit(" ", 1)[0] + "…"

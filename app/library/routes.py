@@ -184,7 +184,9 @@ def _preview_page(form: PracticeForm, practice: Practice | None):
 @login_required
 def preview():
     """Live preview of Markdown, sanitised exactly as it will be saved."""
-    return render("library/_preview.html", html=render_markdown(request.form.get("body_md", "")))
+    # The same limit as the sheet form: a preview is no way round it.
+    return render("library/_preview.html",
+                  html=render_markdown(request.form.get("body_md", "")[:50_000]))
 
 
 @bp.post("/pratiques/<slug>/soumettre")

@@ -79,7 +79,10 @@ def test_preview_sanitises_scripts_event_handlers_and_javascript_links(app, clie
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html
     assert "<h3>Titre</h3>" in html and "<strong>gras</strong>" in html
-    assert "<script" not in html and "onerror" not in html and "javascript:" not in html
+    # Raw HTML is shown as text, never run: no tag, no attribute, no javascript: link.
+    assert "<script" not in html and "<img" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert 'href="javascript:' not in html
 
 
 def test_the_preview_button_without_javascript_renders_without_saving(app, client, login, world):
