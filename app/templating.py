@@ -1,5 +1,7 @@
 """Jinja filters and the values every template sees (navigation, labels)."""
 
+import re
+
 from flask import Flask, g, has_request_context
 from flask_babel import format_date, format_datetime
 from flask_login import current_user
@@ -10,10 +12,18 @@ from app.onboarding import policy as onboarding_policy
 from app.web import wants_fragment
 
 
+def _date(value, style: str = "long") -> str:
+    """« 1er décembre 2026 »: French writes the first day of a month as an ordinal."""
+    if not value:
+        return ""
+    text = format_date(value, style)
+    if style in ("long", "full") and value.day == 1:
+        text = re.sub(r"(?<!\d)1 ", "1er ", text, count=1)
+    return text
+
+
 def register(app: Flask) -> None:
-    app.jinja_env.filters["date"] = lambda value, style="long": (
-        format_date(value, style) if value else ""
-    )
+    app.jinja_env.filters["date"] = _date
     app.jinja_env.filters["datetime"] = lambda value, style="medium": (
         format_datetime(value, style) if value else ""
     )

@@ -660,6 +660,7 @@ def notifications_centre():
     """The person's notifications, newest first; unread ones stand out."""
     page = queries.notification_page(current_user, page_number(request.args),
                                      current_app.config["PAGE_SIZE"])
+    g.private_page = True  # titles of private threads (« Accompagnement de Léa F. »)
     return render("discussions/notifications.html", page=page,
                   describe=notifications.describe, link=notifications.link,
                   frequency=notifications.frequency_of(current_user))

@@ -246,9 +246,13 @@ def reply(actor: User, thread: Thread, body: str, uploads=()) -> Post:
         thread.reply_count = Thread.reply_count + 1
     _follow(thread.id, actor.id)
     _set_read(thread.id, actor.id, number)
-    followers = set(db.session.scalars(select(Subscription.user_id).where(
-        Subscription.thread_id == thread.id)))
-    ids = _notify_post(post, actor, NotificationKind.REPLY, followers)
+    if thread.is_private:
+        # A few people around one record (a contract): each message is for all of them.
+        readers = policy.audience(thread) or set()
+    else:
+        readers = set(db.session.scalars(select(Subscription.user_id).where(
+            Subscription.thread_id == thread.id)))
+    ids = _notify_post(post, actor, NotificationKind.REPLY, readers)
     subjects.record(actor, thread, f"Message n° {number} écrit dans le fil privé")
     db.session.commit()
     db.session.refresh(thread)

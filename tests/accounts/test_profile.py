@@ -66,3 +66,13 @@ def test_pages_follow_french_typography(client):
     page = client.get("/compte/connexion").get_data(as_text=True)
     assert "Mot de passe oublié\u202f?" in page
     assert "oublié ?" not in page
+
+
+def test_the_first_of_a_month_is_written_1er(app):
+    from datetime import date
+
+    with app.test_request_context():
+        to_date = app.jinja_env.filters["date"]
+        assert to_date(date(2026, 12, 1)) == "1er décembre 2026"
+        assert to_date(date(2026, 12, 11)) == "11 décembre 2026"
+        assert to_date(date(2026, 12, 1), "short") == "01/12/2026"

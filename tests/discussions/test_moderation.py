@@ -268,3 +268,13 @@ def test_notifications_of_a_thread_taken_out_of_the_lists_are_set_read(app, clie
     assert all(n.read_at for n in notifications_of(app, world.ids["employer"]))
     unread = [n for n in notifications_of(app, world.ids["tutor"]) if n.read_at is None]
     assert {n.kind for n in unread} == {"reply", "moderation"}  # its author still reaches it
+
+
+def test_the_error_summary_links_to_the_first_choice_of_a_radio_group(app, client, login,
+                                                                      world):
+    thread_id = ask(app, world)
+    post_id = answer(app, world, thread_id)
+    login("tutor")
+    page = _text(client.post(f"/discussions/messages/{post_id}/signaler", data={}))
+    assert '<a href="#reason-0">Pourquoi signalez-vous ce message ?</a>' in page
+    assert 'id="reason-0"' in page

@@ -77,7 +77,8 @@ def test_notifications_go_to_the_parties_and_nobody_else(app, client, login, wor
     with app.app_context():
         reached = {n.user_id for n in db.session.scalars(
             select(Notification).where(Notification.kind == "reply"))}
-    assert reached == {world.ids["tutor"]}  # followers only: the tutor wrote in it
+    # Every message is for all the contract's people, not only those who wrote before.
+    assert reached == {world.ids["tutor"], world.ids["employer"], world.ids["newcomer"]}
 
 
 def test_e_mails_about_it_never_quote_it(app, client, login, world):
@@ -129,6 +130,7 @@ def test_an_htmx_reply_on_the_contract_page_appends_and_a_plain_one_comes_back(a
         "body": "Formation inscrite au plan.", "shown_until": "0", "embedded": "1"})
     page = _text(fragment)
     assert 'hx-swap-oob="beforeend:#messages"' in page and "Formation inscrite" in page
+    assert '<p id="no-messages" hx-swap-oob="delete"></p>' in page  # « Aucun message » goes
     assert 'id="follow"' not in page  # no such box on the contract's page
     assert 'name="embedded" type="hidden" value="1"' in page
     plain = client.post(f"/discussions/{thread_id}/repondre", data={
