@@ -209,3 +209,92 @@ def outbox(app) -> list[str]:
         body = message.get_body(preferencelist=("plain",)).get_content()
         messages.append(f"To: {message['To']}\nSubject: {message['Subject']}\n\n{body}")
     return messages
+
+
+# --- A world built once per module, copied for each test ---------------------------------
+
+
+class Snapshot:
+    """A database and an instance folder built once, that each test starts a copy of.
+
+    SQLite: the database file and the instance folder are copied. PostgreSQL: the
+    database is created from the built one as a template (CREATE DATABASE … TEMPLATE),
+    the instance folder copied. Tests that share a costly world (the authorisation
+    matrix builds one for each of its ~500 cases) take milliseconds instead of seconds.
+    """
+
+    def __init__(self, folder: Path, url: str, data):
+        self.folder, self.url, self.data = folder, url, data
+
+    @contextmanager
+    def copy(self, tmp_path: Path):
+        instance = tmp_path / "instance"
+        shutil.copytree(self.folder / "instance", instance)
+        if TEST_DATABASE_URL:
+            name = f"compagnon_case_{os.getpid()}"
+            _pg_admin(f'DROP DATABASE IF EXISTS "{name}"',
+                      f'CREATE DATABASE "{name}" TEMPLATE "{_pg_name(self.url)}"')
+            url = _pg_url(name)
+        else:
+            shutil.copy(self.folder / "world.db", tmp_path / "world.db")
+            url = f"sqlite:///{tmp_path / 'world.db'}"
+        app = make_app(instance, url)
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+            if TEST_DATABASE_URL:
+                _pg_admin(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def _pg_url(name: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _pg_name(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).database
+
+
+def _pg_admin(*statements: str) -> None:
+    """Statements that cannot run in a transaction (CREATE/DROP DATABASE), on `postgres`."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(_pg_url("postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+def build_snapshot(folder: Path, migrated_database: str, builder) -> Snapshot:
+    """Run builder(app) once on a fresh migrated database; returns what copies start from."""
+    instance = folder / "instance"
+    if TEST_DATABASE_URL:
+        name = f"compagnon_world_{os.getpid()}"
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+        url = _pg_url(name)
+        app = make_app(instance, url)
+        with app.app_context():
+            upgrade()
+    else:
+        shutil.copy(migrated_database, folder / "world.db")
+        url = f"sqlite:///{folder / 'world.db'}"
+        app = make_app(instance, url)
+    data = builder(app)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    return Snapshot(folder, url, data)
+
+
+def drop_snapshot(snapshot: Snapshot) -> None:
+    if TEST_DATABASE_URL:
+        _pg_admin(f'DROP DATABASE IF EXISTS "{_pg_name(snapshot.url)}"')

@@ -4,6 +4,7 @@ import pytest
 
 from app import create_app
 from tests import factories
+from tests.conftest import Auth, build_snapshot, drop_snapshot
 from tests.onboarding import factories as onboarding_factories
 
 ROLES = ["anonymous", "tutor", "employer", "other_employer", "trainer", "referent",
@@ -195,8 +196,7 @@ def test_every_route_is_in_the_matrix(tmp_path):
     assert MATRIX.keys() - endpoints == set(), "remove routes that no longer exist"
 
 
-@pytest.fixture
-def world(app):
+def build_world(app):
     """One organisation with a member of each role, and outsiders."""
     with app.app_context():
         org = factories.make_organisation(name="EHPAD Les Tilleuls")
@@ -269,8 +269,23 @@ def _cases():
                 yield pytest.param(endpoint, role, id=f"{endpoint}-{role}")
 
 
+@pytest.fixture(scope="module")
+def world(migrated_database, tmp_path_factory):
+    """The world, built once for the module (see Snapshot in tests/conftest.py)."""
+    snapshot = build_snapshot(tmp_path_factory.mktemp("world"), migrated_database, build_world)
+    yield snapshot
+    drop_snapshot(snapshot)
+
+
 @pytest.mark.parametrize(("endpoint", "only_role"), list(_cases()))
-def test_route_access(app, client, auth, world, endpoint, only_role):
+def test_route_access(world, tmp_path, endpoint, only_role):
+    with world.copy(tmp_path) as app:
+        _check_route(app, world.data, endpoint, only_role)
+
+
+def _check_route(app, world, endpoint, only_role):
+    client = app.test_client()
+    auth = Auth(client)
     people, ids = world
     method, template, allowed, *rest = MATRIX[endpoint]
     # Denied signed-in people get 403, or 404 where even the existence of the
