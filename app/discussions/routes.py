@@ -230,13 +230,10 @@ def _thread_context(thread: Thread, rights: policy.ThreadRights, page: int,
         "post_rights": {p.id: policy.post_rights(current_user, rights, p)
                         for p in posts.posts},
         "solution": solution,
-        "solution_page": queries.page_of(solution.number, per_page) if solution else 1,
         "subject": None if thread.is_private else subjects.find_public(
             thread.subject_type, thread.subject_id, current_user),
         "private_link": private.link(thread.subject_id) if private else None,
         "following": queries.is_following(thread, current_user),
-        "categories": queries.open_categories() if rights.moderate else [],
-        "per_page": per_page,
     }
 
 
