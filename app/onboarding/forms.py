@@ -244,14 +244,17 @@ class TemplateForm(FlaskForm):
         self.savoir_etre.data = "\n".join(s["label"] for s in template.skills_of("savoir-etre"))
 
     def content(self) -> services.TemplateContent:
+        # Every line that holds something, with its number: the service refuses a line it
+        # cannot take (an indicator without its objective, a line too long) by its number.
         objectives = []
-        for raw in (self.objectives.data or "").splitlines():
+        for number, raw in enumerate((self.objectives.data or "").splitlines(), start=1):
             text, _, indicator = raw.partition("|")
-            if text.strip():
-                objectives.append({"text": text, "indicator": indicator})
-        skills = [{"kind": kind, "label": raw}
+            if raw.strip():
+                objectives.append({"text": text, "indicator": indicator, "line": number})
+        skills = [{"kind": kind, "label": raw, "line": number}
                   for kind in SKILL_KINDS
-                  for raw in (getattr(self, kind.replace("-", "_")).data or "").splitlines()
+                  for number, raw in enumerate(
+                      (getattr(self, kind.replace("-", "_")).data or "").splitlines(), start=1)
                   if raw.strip()]
         return services.TemplateContent(
             title=self.title.data or "", job=self.job.data or "", summary=self.summary.data or "",
@@ -298,6 +301,30 @@ def read_objectives(form) -> tuple[list[services.Objective], dict[str, str]]:
                                        indicator=form.get(f"objectif-{i}-indicateur", ""),
                                        target_on=target))
     return rows, errors
+
+
+def objective_rows(form) -> list[dict]:
+    """The objectives' rows exactly as typed, to show them again (a refused step, or one
+    more row asked for): nothing typed is lost."""
+    return [{"key": _typed(form, f"objectif-{i}-cle"), "text": _typed(form, f"objectif-{i}-texte"),
+             "indicator": _typed(form, f"objectif-{i}-indicateur"),
+             "target_on": _typed(form, f"objectif-{i}-echeance")}
+            for i in range(row_count(form, "objectif", services.MAX_ROWS))]
+
+
+def skill_rows(form) -> dict[str, list[dict]]:
+    """The skills' rows as typed, by kind, in the order they were sent."""
+    rows = {kind: [] for kind in SKILL_KINDS}
+    for i in range(row_count(form, "competence", services.MAX_ROWS * 2)):
+        kind = form.get(f"competence-{i}-type", "")
+        if kind in rows:  # another kind is a forgery: refused, and not shown again
+            rows[kind].append({"key": _typed(form, f"competence-{i}-cle"),
+                               "label": _typed(form, f"competence-{i}-libelle")})
+    return rows
+
+
+def _typed(form, name: str) -> str:
+    return (form.get(name) or "").replace("\x00", "")
 
 
 def read_skills(form) -> list[services.Skill]:

@@ -219,6 +219,8 @@ def _save_step(contract: Contract, step: str, form) -> dict[str, str] | None:
     user = current_user._get_current_object()
     if step == "objectifs":
         rows, errors = forms.read_objectives(request.form)
+        # Every row's problems at once, each next to its field (the service checks again).
+        errors = services.objective_problems(rows) | errors
         if errors:
             return errors
         services.save_objectives(user, contract, rows)
@@ -245,8 +247,39 @@ def _save_step(contract: Contract, step: str, form) -> dict[str, str] | None:
     return None
 
 
+ROW_STEPS = ("objectifs", "competences")
+BLANK_ROWS = {"objectifs": 3, "competences": 2}
+
+
+def _stored_rows(contract: Contract) -> dict:
+    """The rows of the contract, and a few empty ones to add to them."""
+    return {
+        "objective_rows": (list(contract.objectives) + [{}] * BLANK_ROWS["objectifs"])[
+            :max(services.MAX_ROWS, len(contract.objectives))],
+        "skill_rows": {kind: contract.skills_of(kind) + [{}] * BLANK_ROWS["competences"]
+                       for kind in SKILL_KINDS},
+        "focus": None,
+    }
+
+
+def _typed_rows(step: str, more: str | None = None) -> dict:
+    """The rows as the person sent them (a refused step, or « Ajouter une ligne »), with
+    one empty row more where asked; `focus` names the field of that new row."""
+    rows = {"objective_rows": forms.objective_rows(request.form) if step == "objectifs"
+            else [], "skill_rows": forms.skill_rows(request.form) if step == "competences"
+            else {kind: [] for kind in SKILL_KINDS}, "focus": None}
+    if more == "objectifs" and len(rows["objective_rows"]) < services.MAX_ROWS:
+        rows["focus"] = f"objectif-{len(rows['objective_rows'])}-texte"
+        rows["objective_rows"].append({})
+    elif more in SKILL_KINDS and sum(map(len, rows["skill_rows"].values())) < (
+            services.MAX_ROWS * 2):
+        rows["skill_rows"][more].append({"new": True})
+        rows["focus"] = "new"
+    return rows
+
+
 def _wizard_page(contract: Contract, step: str, form, errors=None, status=200,
-                 block="wizard", tutor=None):
+                 block="wizard", tutor=None, rows=None):
     tutor = tutor if tutor is not None else contract.tutor
     return render(
         "onboarding/wizard.html", block=block, status=status, contract=contract, step=step,
@@ -256,9 +289,7 @@ def _wizard_page(contract: Contract, step: str, form, errors=None, status=200,
         planned=(schedule.default_meetings(contract.start_on, contract.end_on,
                                            contract.accompaniment_months)
                  if step == "recapitulatif" and contract.start_on else []),
-        objective_rows=list(contract.objectives) + [{}] * 3,
-        skill_rows={kind: contract.skills_of(kind) + [{}] * 2 for kind in SKILL_KINDS},
-        **_labels())
+        max_rows=services.MAX_ROWS, **(rows or _stored_rows(contract)), **_labels())
 
 
 @bp.route("/contrats/<ref>/etapes/<step>", methods=["GET", "POST"])
@@ -281,6 +312,12 @@ def step(ref: str, step: str):
         return _wizard_page(contract, step, form)
     if step == "recapitulatif":
         return redirect(url_for("onboarding.step", ref=ref, step=step), 303)
+    action = request.form.get("action", "")
+    if step in ROW_STEPS and action.startswith("ligne"):
+        # « Ajouter une ligne » (works without JavaScript): nothing saved yet, the rows
+        # come back as typed with one empty row more.
+        more = "objectifs" if step == "objectifs" else action.removeprefix("ligne-")
+        return _wizard_page(contract, step, form, rows=_typed_rows(step, more))
     try:
         errors = _save_step(contract, step, form)
     except services.ContractError as error:
@@ -293,14 +330,13 @@ def step(ref: str, step: str):
         else:
             field_error(form, error.message)
     if errors is not None:
-        return _wizard_page(contract, step, form, errors=errors, status=422)
+        return _wizard_page(contract, step, form, errors=errors, status=422,
+                            rows=_typed_rows(step) if step in ROW_STEPS else None)
     if not contract.is_draft:
         flash("Modifications enregistrées." + (
             " Les signatures précédentes du contrat sont à renouveler." if any(
                 s.meeting_id is None for s in contract.signatures) else ""), "success")
         return redirect(url_for("onboarding.detail", ref=ref) + "#livret", 303)
-    if request.form.get("action") == "lignes":
-        return redirect(url_for("onboarding.step", ref=ref, step=step), 303)
     following = services.STEPS[services.STEPS.index(step) + 1]
     flash(f"Étape enregistrée. Étape suivante : {services.STEP_LABELS[following].lower()}.",
           "success")

@@ -341,23 +341,38 @@ class Objective:
     target_on: date | None
 
 
-def save_objectives(actor: User, contract: Contract, rows: list[Objective]) -> bool:
-    """Objectives with their indicator and target date; empty rows are dropped."""
-    _check_editable(actor, contract)
-    known = {o["key"] for o in contract.objectives}
-    objectives = []
+def objective_problems(rows: list[Objective]) -> dict[str, str]:
+    """Every problem of the objectives' rows, by field name: a row with an indicator or a
+    date must say what the objective is; a target date stays between 2000 and 2100."""
+    problems = {}
     for index, row in enumerate(rows[:MAX_ROWS]):
         text, indicator = line(row.text), line(row.indicator)
-        if not text and not indicator:
-            continue
-        if not text:
-            raise ContractError("Décrivez l’objectif.", f"objectif-{index}-texte")
+        if not text and (indicator or row.target_on is not None):
+            problems[f"objectif-{index}-texte"] = (
+                "Décrivez l’objectif, ou videz aussi son indicateur et son échéance.")
         if row.target_on is not None and not schedule.EARLIEST <= row.target_on <= (
                 schedule.LATEST):
-            raise ContractError("Saisissez une date entre 2000 et 2100.",
-                                f"objectif-{index}-echeance")
-        objectives.append({"key": row.key if row.key in known else new_key("o"),
-                           "text": text, "indicator": indicator,
+            problems[f"objectif-{index}-echeance"] = "Saisissez une date entre 2000 et 2100."
+    return problems
+
+
+def save_objectives(actor: User, contract: Contract, rows: list[Objective]) -> bool:
+    """Objectives with their indicator and target date; rows left entirely empty are
+    dropped, a row with an indicator or a date but no objective is refused."""
+    _check_editable(actor, contract)
+    if problems := objective_problems(rows):
+        name, message = next(iter(problems.items()))
+        raise ContractError(message, name)
+    known = {o["key"] for o in contract.objectives}
+    objectives, used = [], set()
+    for row in rows[:MAX_ROWS]:
+        text, indicator = line(row.text), line(row.indicator)
+        if not text:
+            continue
+        # A key kept from the contract, once: a forged or copied duplicate gets a new one.
+        key = row.key if row.key in known and row.key not in used else new_key("o")
+        used.add(key)
+        objectives.append({"key": key, "text": text, "indicator": indicator,
                            "target_on": row.target_on.isoformat() if row.target_on else ""})
     return _save(actor, contract, {"objectives": objectives}, "Objectifs modifiés", "objectifs")
 
@@ -373,7 +388,7 @@ def save_skills(actor: User, contract: Contract, rows: list[Skill]) -> bool:
     """The skills grid (savoir-faire, savoir-être); assessments follow a skill's key."""
     _check_editable(actor, contract)
     known = {s["key"] for s in contract.skills}
-    skills = []
+    skills, used = [], set()
     for index, row in enumerate(rows[:MAX_ROWS * 2]):
         label = line(row.label)
         if not label:
@@ -381,8 +396,11 @@ def save_skills(actor: User, contract: Contract, rows: list[Skill]) -> bool:
         if row.kind not in SKILL_KINDS:
             raise ContractError("Choisissez savoir-faire ou savoir-être.",
                                 f"competence-{index}-type")
-        skills.append({"key": row.key if row.key in known else new_key("s"), "kind": row.kind,
-                       "label": label})
+        # One key per skill: a duplicate (forged, or a copied row) gets its own, so that
+        # the meeting form never has two fields with the same id.
+        key = row.key if row.key in known and row.key not in used else new_key("s")
+        used.add(key)
+        skills.append({"key": key, "kind": row.kind, "label": label})
     return _save(actor, contract, {"skills": skills}, "Grille de compétences modifiée",
                  "competences")
 
@@ -685,12 +703,56 @@ def _fill_template(template: ContractTemplate, content: TemplateContent) -> None
     template.title, template.job = line(content.title, 200), content.job
     template.summary = line(content.summary, 600)
     template.sections = {name: plain(content.sections.get(name)) for name in SECTIONS}
-    template.objectives = [{"text": line(o.get("text")), "indicator": line(o.get("indicator"))}
-                           for o in content.objectives[:MAX_ROWS] if line(o.get("text"))]
-    template.skills = [{"kind": s.get("kind"), "label": line(s.get("label"))}
-                       for s in content.skills[:MAX_ROWS * 2]
-                       if line(s.get("label")) and s.get("kind") in SKILL_KINDS]
+    template.objectives = _template_objectives(content.objectives)
+    template.skills = _template_skills(content.skills)
     template.updated_at = utcnow()
+
+
+def _where(row: dict, number: int) -> str:
+    """« Ligne 3 » of the text box (or the row's rank in a file)."""
+    return f"Ligne {row.get('line', number)}"
+
+
+def _too_long(text: str | None) -> bool:
+    return len(" ".join(plain(text).split())) > MAX_LINE
+
+
+def _template_objectives(rows: list[dict]) -> list[dict]:
+    """A template's objectives: nothing typed is dropped or cut without a word."""
+    objectives = []
+    for number, row in enumerate(rows, start=1):
+        text, indicator = line(row.get("text")), line(row.get("indicator"))
+        if not text and not indicator:
+            continue
+        if not text:
+            raise ContractError(f"{_where(row, number)} : écrivez l’objectif avant la barre "
+                                "verticale « | », ou retirez la ligne.", "objectives")
+        if _too_long(row.get("text")) or _too_long(row.get("indicator")):
+            raise ContractError(f"{_where(row, number)} : {MAX_LINE} caractères au plus pour "
+                                "l’objectif, et autant pour l’indicateur.", "objectives")
+        objectives.append({"text": text, "indicator": indicator})
+    if len(objectives) > MAX_ROWS:
+        raise ContractError(f"{MAX_ROWS} objectifs au plus par modèle.", "objectives")
+    return objectives
+
+
+def _template_skills(rows: list[dict]) -> list[dict]:
+    skills, counts = [], dict.fromkeys(SKILL_KINDS, 0)
+    for number, row in enumerate(rows, start=1):
+        kind, label = row.get("kind"), line(row.get("label"))
+        if not label:
+            continue
+        if kind not in SKILL_KINDS:
+            raise ContractError("Choisissez savoir-faire ou savoir-être.", "savoir_faire")
+        field = kind.replace("-", "_")
+        if _too_long(row.get("label")):
+            raise ContractError(f"{_where(row, number)} : {MAX_LINE} caractères au plus par "
+                                "compétence.", field)
+        counts[kind] += 1
+        if counts[kind] > MAX_ROWS:
+            raise ContractError(f"{MAX_ROWS} compétences au plus par rubrique.", field)
+        skills.append({"kind": kind, "label": label})
+    return skills
 
 
 def create_template(actor: User, content: TemplateContent,

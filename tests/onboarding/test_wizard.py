@@ -330,3 +330,129 @@ def test_a_wizard_step_runs_a_fixed_number_of_queries(app, client, login, world)
     with counting_queries(app) as queries:
         assert client.get(f"/contrats/{ref}/etapes/parties").status_code == 200
     assert len(queries) <= 14, queries
+
+
+def _value(page: str, name: str) -> str | None:
+    """The value of the input called `name` in the page, or None when there is none."""
+    import re
+
+    found = re.search(rf'<input type="(?:text|date)" name="{re.escape(name)}" id="[^"]*" '
+                      r'value="([^"]*)"', page)
+    return found.group(1) if found else None
+
+
+def test_a_refused_objectives_step_gives_back_everything_that_was_typed(app, client, login,
+                                                                       world):
+    login("employer")
+    _start(client, world)
+    ref = _draft_ref(app)
+    typed = {"objectif-lignes": "4",
+             "objectif-0-texte": "Toilettes du matin", "objectif-0-indicateur": "Six toilettes",
+             "objectif-0-echeance": "1999-02-10",
+             "objectif-1-texte": "Transmissions écrites", "objectif-1-indicateur": "Chaque jour",
+             "objectif-1-echeance": "2027-05-01",
+             "objectif-2-texte": "", "objectif-2-indicateur": "", "objectif-2-echeance":
+             "2027-06-01",
+             "objectif-3-texte": "", "objectif-3-indicateur": "Sans objectif",
+             "objectif-3-echeance": ""}
+    for headers in ({}, HX):
+        response = _step(client, ref, "objectifs", typed, headers)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422
+        for name, value in typed.items():
+            if name != "objectif-lignes":
+                assert _value(page, name) == value, (name, headers)
+        # Each error next to its own row's field, and all of them at once.
+        assert 'id="objectif-0-echeance-erreur"' in page
+        assert 'id="objectif-2-texte-erreur"' in page and 'id="objectif-3-texte-erreur"' in page
+        assert "Décrivez l’objectif" in page and "entre 2000 et 2100" in page
+        assert 'id="objectif-1-texte-erreur"' not in page
+        assert _value(page, "objectif-4-texte") is None  # no empty rows added on a refusal
+    assert contract_of(app, ref).objectives == []  # nothing saved
+
+
+def test_a_row_with_a_date_but_no_objective_is_refused_not_dropped(app, client, login, world):
+    login("employer")
+    _start(client, world)
+    ref = _draft_ref(app)
+    response = _step(client, ref, "objectifs", {
+        "objectif-lignes": "2", "objectif-0-texte": "Toilettes du matin",
+        "objectif-1-texte": "  ", "objectif-1-echeance": "2027-06-01"})
+    assert response.status_code == 422
+    assert 'id="objectif-1-texte-erreur"' in response.get_data(as_text=True)
+    assert contract_of(app, ref).objectives == []
+    # Emptied entirely, a row goes away.
+    response = _step(client, ref, "objectifs", {
+        "objectif-lignes": "2", "objectif-0-texte": "Toilettes du matin",
+        "objectif-1-texte": "", "objectif-1-echeance": ""})
+    assert response.status_code == 303
+    assert [o["text"] for o in contract_of(app, ref).objectives] == ["Toilettes du matin"]
+
+
+def test_a_refused_skills_step_gives_back_every_label(app, client, login, world):
+    login("employer")
+    _start(client, world)
+    ref = _draft_ref(app)
+    response = _step(client, ref, "competences", {
+        "competence-lignes": "3", "competence-0-type": "savoir-faire",
+        "competence-0-libelle": "Réaliser une toilette", "competence-1-type": "savoir-etre",
+        "competence-1-libelle": "Écouter", "competence-2-type": "savoir-voler",
+        "competence-2-libelle": "Voler"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "savoir-faire ou savoir-être" in page
+    assert _value(page, "competence-0-libelle") == "Réaliser une toilette"
+    assert _value(page, "competence-1-libelle") == "Écouter"
+    assert contract_of(app, ref).skills == []
+
+
+def test_without_javascript_one_more_row_comes_back_with_what_was_typed(app, client, login,
+                                                                       world):
+    login("tutor")  # an open contract: 1 objective and 3 empty rows
+    page = client.get(f"/contrats/{world.ref}/etapes/objectifs").get_data(as_text=True)
+    assert 'name="objectif-lignes" value="4"' in page and "Ajouter une ligne" in page
+    typed = {"objectif-lignes": "4", "objectif-0-cle": "o-toilettes",
+             "objectif-0-texte": "Toilettes du matin, seul·e",
+             "objectif-1-texte": "Un", "objectif-2-texte": "Deux", "objectif-3-texte": "Trois",
+             "objectif-3-echeance": "2027-05-01", "action": "ligne"}
+    response = _step(client, world.ref, "objectifs", typed)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'name="objectif-lignes" value="5"' in page
+    assert _value(page, "objectif-3-texte") == "Trois" and _value(
+        page, "objectif-3-echeance") == "2027-05-01"
+    assert _value(page, "objectif-4-texte") == ""
+    assert 'id="objectif-4-texte" value="" maxlength="300" autofocus' in page
+    assert contract_of(app, world.ref).objectives[0]["text"] == (
+        "Réaliser seul·e les toilettes du matin")  # nothing saved yet
+    fragment = _step(client, world.ref, "objectifs", typed, HX).get_data(as_text=True)
+    assert fragment.lstrip().startswith('<div id="wizard"')
+    assert 'id="objectif-4-texte" value="" maxlength="300" data-focus-after-swap' in fragment
+    # The skills: one more row of the kind asked for.
+    page = _step(client, world.ref, "competences", {
+        "competence-lignes": "2", "competence-0-type": "savoir-faire",
+        "competence-0-cle": "s-toilette", "competence-0-libelle": "Toilette",
+        "competence-1-type": "savoir-etre", "competence-1-libelle": "Écoute",
+        "action": "ligne-savoir-etre"}).get_data(as_text=True)
+    assert 'name="competence-lignes" value="3"' in page
+    assert _value(page, "competence-0-libelle") == "Toilette"
+    assert _value(page, "competence-1-libelle") == "Écoute"
+    assert _value(page, "competence-2-libelle") == ""
+    assert 'name="competence-2-type" value="savoir-etre"' in page
+
+
+def test_duplicate_keys_get_their_own_key(app, client, login, world):
+    login("tutor")
+    response = _step(client, world.ref, "competences", {
+        "competence-lignes": "2", "competence-0-type": "savoir-faire",
+        "competence-0-cle": "s-toilette", "competence-0-libelle": "Toilette",
+        "competence-1-type": "savoir-faire", "competence-1-cle": "s-toilette",
+        "competence-1-libelle": "Toilette bis"})
+    assert response.status_code == 303
+    keys = [s["key"] for s in contract_of(app, world.ref).skills]
+    assert keys[0] == "s-toilette" and len(set(keys)) == 2
+    response = _step(client, world.ref, "objectifs", {
+        "objectif-lignes": "2", "objectif-0-cle": "o-toilettes", "objectif-0-texte": "Un",
+        "objectif-1-cle": "o-toilettes", "objectif-1-texte": "Deux"})
+    assert response.status_code == 303
+    keys = [o["key"] for o in contract_of(app, world.ref).objectives]
+    assert keys[0] == "o-toilettes" and len(set(keys)) == 2
