@@ -279,8 +279,8 @@ def _typed_rows(step: str, more: str | None = None) -> dict:
 
 
 def _wizard_page(contract: Contract, step: str, form, errors=None, status=200,
-                 block="wizard", tutor=None, rows=None):
-    tutor = tutor if tutor is not None else contract.tutor
+                 block="wizard", tutor=None, rows=None, no_tutor=False):
+    tutor = None if no_tutor else tutor or contract.tutor
     return render(
         "onboarding/wizard.html", block=block, status=status, contract=contract, step=step,
         form=form, errors=errors or {}, steps=services.STEPS, step_labels=services.STEP_LABELS,
@@ -301,14 +301,16 @@ def step(ref: str, step: str):
         abort(404)
     form = _step_form(contract, step)
     if request.method == "GET":
-        tutor = None
-        if step == "parties" and (tutor_id := request.args.get("tutor_id", type=int)):
-            # htmx asks for the warnings of the tutor just chosen (no JavaScript: after saving)
+        if step == "parties" and "tutor_id" in request.args:
+            # htmx asks for the warnings of the tutor just chosen (no JavaScript: after
+            # saving). « — Choisir — » again, or anything else than a member: no warning.
+            tutor_id = request.args.get("tutor_id", type=int)
             tutor = next((u for u in services.tutor_choices(contract.organisation)
                           if u.id == tutor_id), None)
             if tutor is not None:
                 form.tutor_id.data = tutor.id
-            return _wizard_page(contract, step, form, block="tutor_warnings", tutor=tutor)
+            return _wizard_page(contract, step, form, block="tutor_warnings", tutor=tutor,
+                                no_tutor=tutor is None)
         return _wizard_page(contract, step, form)
     if step == "recapitulatif":
         return redirect(url_for("onboarding.step", ref=ref, step=step), 303)

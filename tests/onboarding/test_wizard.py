@@ -456,3 +456,17 @@ def test_duplicate_keys_get_their_own_key(app, client, login, world):
     assert response.status_code == 303
     keys = [o["key"] for o in contract_of(app, world.ref).objectives]
     assert keys[0] == "o-toilettes" and len(set(keys)) == 2
+
+
+def test_choosing_no_tutor_again_answers_the_empty_warnings_alone(app, client, login, world):
+    login("employer")
+    _start(client, world)
+    ref = _draft_ref(app)
+    _step(client, ref, "parties", {"tutor_id": str(world.ids["tutor"])})  # warned tutor saved
+    for value in ("", "abc", "9999", str(world.ids["foreign_tutor"])):
+        response = client.get(f"/contrats/{ref}/etapes/parties?tutor_id={value}", headers=HX)
+        fragment = response.get_data(as_text=True)
+        assert response.status_code == 200, value
+        assert fragment.lstrip().startswith('<div id="tutor_warnings"'), value
+        assert 'id="wizard"' not in fragment and "<form" not in fragment, value
+        assert "parcours" not in fragment, value  # not the saved tutor's warnings
