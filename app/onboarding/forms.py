@@ -137,12 +137,17 @@ class PartiesForm(FlaskForm):
                               description="Seulement si elle a déjà un compte : elle pourra lire "
                                           "son contrat et le signer elle-même.")
 
-    def __init__(self, *args, tutors=(), referents=(), newcomers=(), **kwargs):
+    def __init__(self, *args, tutors=(), referents=(), newcomers=None, **kwargs):
+        """`newcomers` None: the person may not see the organisation's newcomer accounts,
+        and the form has no such field."""
         super().__init__(*args, **kwargs)
         self.tutor_id.choices = [SelectChoice("", "— Choisir —")] + [
             SelectChoice(u.id, u.full_name) for u in tutors]
         self.referent_id.choices = [SelectChoice("", "Pas de référent·e")] + [
             SelectChoice(u.id, u.full_name) for u in referents]
+        if newcomers is None:
+            del self.newcomer_id
+            return
         self.newcomer_id.choices = [SelectChoice("", "Pas de compte")] + [
             SelectChoice(u.id, u.full_name) for u in newcomers]
 

@@ -88,6 +88,19 @@ def signable_parties(user: User, contract: Contract, parties: list[str]) -> list
     return [p for p in parties if can_sign(user, contract, p)]
 
 
+def sees_staff_details(user: User, contract: Contract) -> bool:
+    """The tutors' training and tutoring load, shown as warnings when one is chosen: the
+    organisation's employers (who organise the tutoring) and admins. A referent opening a
+    contract for an employer, or a tutor editing it, sees the tutors' names only."""
+    return _active(user) and (user.is_admin or is_employer_of(user, contract))
+
+
+def sees_newcomer_accounts(user: User, contract: Contract) -> bool:
+    """The organisation's newcomer accounts, to link one to the contract: its members and
+    admins — not a referent from outside, to whom they would say who was hired there."""
+    return _active(user) and (user.is_admin or bool(user.roles_in(contract.organisation_id)))
+
+
 def can_view_audit(user: User, contract: Contract) -> bool:
     """The audit log: the organisation's employer role and admins."""
     return _active(user) and (user.is_admin or is_employer_of(user, contract))

@@ -191,9 +191,10 @@ def _identity(form) -> services.Identity:
 
 
 def _parties_form(contract: Contract, **kwargs) -> forms.PartiesForm:
+    newcomers = (services.newcomer_choices(contract.organisation)
+                 if policy.sees_newcomer_accounts(current_user, contract) else None)
     return forms.PartiesForm(tutors=services.tutor_choices(contract.organisation),
-                             referents=services.referent_choices(),
-                             newcomers=services.newcomer_choices(contract.organisation),
+                             referents=services.referent_choices(), newcomers=newcomers,
                              **kwargs)
 
 
@@ -237,9 +238,11 @@ def _save_step(contract: Contract, step: str, form) -> dict[str, str] | None:
                             form.accompaniment_months.data)
     elif step == "parties":
         services.save_parties(user, contract, form.tutor_id.data, form.referent_id.data,
-                              form.newcomer_id.data)
-        for warning in services.tutor_warnings(contract, contract.tutor):
-            flash(f"À noter : {warning}", "info")
+                              form.newcomer_id.data if form.newcomer_id else
+                              services.UNCHANGED)
+        if policy.sees_staff_details(user, contract):
+            for warning in services.tutor_warnings(contract, contract.tutor):
+                flash(f"À noter : {warning}", "info")
     elif step == "livret":
         services.save_livret(user, contract, {n: getattr(form, n).data for n in SECTIONS})
     elif step == "besoins":
@@ -284,7 +287,8 @@ def _wizard_page(contract: Contract, step: str, form, errors=None, status=200,
     return render(
         "onboarding/wizard.html", block=block, status=status, contract=contract, step=step,
         form=form, errors=errors or {}, steps=services.STEPS, step_labels=services.STEP_LABELS,
-        warnings=services.tutor_warnings(contract, tutor) if step == "parties" else [],
+        warnings=services.tutor_warnings(contract, tutor) if step == "parties" and (
+            policy.sees_staff_details(current_user, contract)) else [],
         missing=services.missing_for_opening(contract) if step == "recapitulatif" else [],
         planned=(schedule.default_meetings(contract.start_on, contract.end_on,
                                            contract.accompaniment_months)

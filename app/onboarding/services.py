@@ -299,11 +299,17 @@ def save_dates(actor: User, contract: Contract, start: date | None, end: date | 
                  "Dates du contrat modifiées", "dates")
 
 
+UNCHANGED = object()  # save_parties: the newcomer's account stays as it is
+
+
 def save_parties(actor: User, contract: Contract, tutor_id: int | None,
-                 referent_id: int | None, newcomer_id: int | None) -> bool:
+                 referent_id: int | None, newcomer_id=UNCHANGED) -> bool:
     """The tutor (a member of the organisation), the referent (optional), the
-    newcomer's account (optional). Unknown or foreign ids are refused."""
+    newcomer's account (optional; only those who see the organisation's newcomer accounts
+    change it). Unknown or foreign ids are refused."""
     _check_editable(actor, contract)
+    if newcomer_id is UNCHANGED or not policy.sees_newcomer_accounts(actor, contract):
+        newcomer_id = contract.newcomer_id
     tutors = {u.id for u in tutor_choices(contract.organisation)}
     if tutor_id is None:
         raise ContractError("Choisissez le tuteur ou la tutrice.", "tutor_id")
@@ -312,7 +318,7 @@ def save_parties(actor: User, contract: Contract, tutor_id: int | None,
                             "tutor_id")
     if referent_id is not None and referent_id not in {u.id for u in referent_choices()}:
         raise ContractError("Choisissez un·e référent·e dans la liste.", "referent_id")
-    if newcomer_id is not None and newcomer_id not in {
+    if newcomer_id is not None and newcomer_id != contract.newcomer_id and newcomer_id not in {
             u.id for u in newcomer_choices(contract.organisation)}:
         raise ContractError("Choisissez un compte dans la liste.", "newcomer_id")
     if newcomer_id is None and contract.newcomer_id is not None and contract.is_active:

@@ -470,3 +470,42 @@ def test_choosing_no_tutor_again_answers_the_empty_warnings_alone(app, client, l
         assert fragment.lstrip().startswith('<div id="tutor_warnings"'), value
         assert 'id="wizard"' not in fragment and "<form" not in fragment, value
         assert "parcours" not in fragment, value  # not the saved tutor's warnings
+
+
+def test_only_the_organisations_employers_see_the_tutors_training_and_load(app, client, login,
+                                                                          world):
+    with app.app_context():
+        org = db.session.get(Organisation, world.org)
+        tutor = db.session.get(factories.User, world.ids["other_tutor"])
+        onboarding.make_contract(org, tutor=tutor)
+        onboarding.make_contract(org, tutor=tutor)
+    login("referent")  # opens a contract for EHPAD Les Tilleuls, a person they support
+    _start(client, world)
+    ref = _draft_ref(app)
+    url = f"/contrats/{ref}/etapes/parties"
+    page = client.get(url).get_data(as_text=True)
+    assert "Thomas Girard" in page  # the names, to choose a tutor
+    assert "Léa Fontaine" not in page  # not who was hired there (newcomer accounts)
+    assert 'name="newcomer_id"' not in page
+    for answer in (client.get(f"{url}?tutor_id={world.ids['other_tutor']}", headers=HX),
+                   client.get(f"{url}?tutor_id={world.ids['other_tutor']}")):
+        text = answer.get_data(as_text=True)
+        assert "parcours" not in text and "accompagne déjà" not in text
+    saved = _step(client, ref, "parties", {"tutor_id": str(world.ids["other_tutor"]),
+                                           "referent_id": str(world.ids["referent"])})
+    assert saved.status_code == 303
+    next_page = client.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "parcours" not in next_page and "accompagne déjà" not in next_page
+    login("employer")  # the employer, on the same step, is warned
+    page = client.get(url).get_data(as_text=True)
+    assert "accompagne déjà 2 personnes" in page and 'name="newcomer_id"' in page
+    assert "Léa Fontaine" in page
+
+
+def test_a_referent_saving_the_parties_keeps_the_newcomers_account(app, client, login, world):
+    login("referent")
+    response = _step(client, world.ref, "parties", {"tutor_id": str(world.ids["tutor"]),
+                                                    "referent_id": str(world.ids["referent"]),
+                                                    "newcomer_id": ""})
+    assert response.status_code == 303
+    assert contract_of(app, world.ref).newcomer_id == world.ids["newcomer"]
