@@ -1,5 +1,6 @@
 """Opening a contract step by step, with and without htmx, and what bad input does."""
 
+import re
 from datetime import date
 
 from sqlalchemy import func, select
@@ -334,8 +335,6 @@ def test_a_wizard_step_runs_a_fixed_number_of_queries(app, client, login, world)
 
 def _value(page: str, name: str) -> str | None:
     """The value of the input called `name` in the page, or None when there is none."""
-    import re
-
     found = re.search(rf'<input type="(?:text|date)" name="{re.escape(name)}" id="[^"]*" '
                       r'value="([^"]*)"', page)
     return found.group(1) if found else None
@@ -509,3 +508,29 @@ def test_a_referent_saving_the_parties_keeps_the_newcomers_account(app, client, 
                                                     "newcomer_id": ""})
     assert response.status_code == 303
     assert contract_of(app, world.ref).newcomer_id == world.ids["newcomer"]
+
+
+def test_after_an_htmx_step_the_focus_goes_to_the_heading_or_the_errors(app, client, login,
+                                                                       world):
+    login("employer")
+    _start(client, world)
+    ref = _draft_ref(app)
+    fragment = client.get(f"/contrats/{ref}/etapes/dates", headers=HX).get_data(as_text=True)
+    assert '<h2 id="etape-titre" tabindex="-1" data-focus-after-swap>' in fragment
+    assert fragment.count("data-focus-after-swap") == 1
+    # A whole page never carries it: it would steal the focus at the next swap.
+    assert "data-focus-after-swap" not in client.get(f"/contrats/{ref}/etapes/dates").get_data(
+        as_text=True)
+    refused = _step(client, ref, "dates", {"start_on": "2027-06-01", "end_on": "2027-01-01",
+                                           "accompaniment_months": "6"}, HX)
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and body.count("data-focus-after-swap") == 1
+    assert re.search(r'<div class="alert alert--error" role="alert" tabindex="-1" '
+                     r'data-focus-after-swap>', body)
+    assert '<a href="#end_on">' in body
+    rows = _step(client, ref, "objectifs", {"objectif-lignes": "1", "objectif-0-echeance":
+                                            "2027-13-01"}, HX).get_data(as_text=True)
+    assert rows.count("data-focus-after-swap") == 1 and '<a href="#objectif-0-echeance">' in rows
+    radio = _step(client, ref, "personne", {"newcomer_name": "Inès Moreau", "job": "ash",
+                                            "contract_type": "cdi-plus"}, HX)
+    assert '<a href="#contract_type-1">' in radio.get_data(as_text=True)
