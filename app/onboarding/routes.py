@@ -214,40 +214,47 @@ def _step_form(contract: Contract, step: str):
     return forms.FlaskForm()  # rows steps and the summary: the CSRF token alone
 
 
-def _save_step(contract: Contract, step: str, form) -> dict[str, str] | None:
-    """Call the step's service. None: saved; otherwise the errors of the rows by field
-    name (empty when they are on the form's own fields)."""
+def _save_step(contract: Contract, step: str, form) -> tuple[dict[str, str] | None, bool]:
+    """Call the step's service: (errors, changed). Errors None: saved; otherwise the
+    errors of the rows by field name (empty when they are on the form's own fields)."""
     user = current_user._get_current_object()
     if step == "objectifs":
         rows, errors = forms.read_objectives(request.form)
         # Every row's problems at once, each next to its field (the service checks again).
         errors = services.objective_problems(rows) | errors
         if errors:
-            return errors
-        services.save_objectives(user, contract, rows)
-        return None
+            return errors, False
+        return None, services.save_objectives(user, contract, rows)
     if step == "competences":
-        services.save_skills(user, contract, forms.read_skills(request.form))
-        return None
+        return None, services.save_skills(user, contract, forms.read_skills(request.form))
     if not form.validate_on_submit():
-        return {}
+        return {}, False
+    changed = False
     if step == "personne":
-        services.save_identity(user, contract, _identity(form))
+        changed = services.save_identity(user, contract, _identity(form))
     elif step == "dates":
-        services.save_dates(user, contract, form.start_on.data, form.end_on.data,
-                            form.accompaniment_months.data)
+        changed = services.save_dates(user, contract, form.start_on.data, form.end_on.data,
+                                      form.accompaniment_months.data)
     elif step == "parties":
-        services.save_parties(user, contract, form.tutor_id.data, form.referent_id.data,
-                              form.newcomer_id.data if form.newcomer_id else
-                              services.UNCHANGED)
+        changed = services.save_parties(user, contract, form.tutor_id.data,
+                                        form.referent_id.data, form.newcomer_id.data
+                                        if form.newcomer_id else services.UNCHANGED)
         if policy.sees_staff_details(user, contract):
             for warning in services.tutor_warnings(contract, contract.tutor):
                 flash(f"À noter : {warning}", "info")
     elif step == "livret":
-        services.save_livret(user, contract, {n: getattr(form, n).data for n in SECTIONS})
+        changed = services.save_livret(user, contract,
+                                       {n: getattr(form, n).data for n in SECTIONS})
     elif step == "besoins":
-        services.save_needs(user, contract, form.needs.data or [], form.needs_note.data or "")
-    return None
+        changed = services.save_needs(user, contract, form.needs.data or [],
+                                      form.needs_note.data or "")
+    return None, changed
+
+
+# Where the contract's page shows what a step edits.
+SECTION_OF_STEP = {"personne": "parties", "dates": "parties", "parties": "parties",
+                   "livret": "livret", "objectifs": "objectifs", "competences": "competences",
+                   "besoins": "besoins"}
 
 
 ROW_STEPS = ("objectifs", "competences")
@@ -324,11 +331,14 @@ def step(ref: str, step: str):
         # come back as typed with one empty row more.
         more = "objectifs" if step == "objectifs" else action.removeprefix("ligne-")
         return _wizard_page(contract, step, form, rows=_typed_rows(step, more))
+    # Signatures that hold before the change: a change makes them lapse (never a save that
+    # changed nothing).
+    signed = bool(services.valid_signatures(contract)) and not contract.is_draft
     try:
-        errors = _save_step(contract, step, form)
+        errors, changed = _save_step(contract, step, form)
     except services.ContractError as error:
         db.session.rollback()
-        errors = {}
+        errors, changed = {}, False
         if error.field and error.field in form:
             field_error(form, error.message, error.field)
         elif error.field:
@@ -339,10 +349,14 @@ def step(ref: str, step: str):
         return _wizard_page(contract, step, form, errors=errors, status=422,
                             rows=_typed_rows(step) if step in ROW_STEPS else None)
     if not contract.is_draft:
-        flash("Modifications enregistrées." + (
-            " Les signatures précédentes du contrat sont à renouveler." if any(
-                s.meeting_id is None for s in contract.signatures) else ""), "success")
-        return redirect(url_for("onboarding.detail", ref=ref) + "#livret", 303)
+        if not changed:
+            flash("Aucune modification à enregistrer.", "info")
+        else:
+            flash("Modifications enregistrées." + (
+                " Les signatures précédentes du contrat sont à renouveler." if signed
+                and not services.valid_signatures(contract) else ""), "success")
+        return redirect(url_for("onboarding.detail", ref=ref) + "#" + SECTION_OF_STEP[step],
+                        303)
     following = services.STEPS[services.STEPS.index(step) + 1]
     flash(f"Étape enregistrée. Étape suivante : {services.STEP_LABELS[following].lower()}.",
           "success")

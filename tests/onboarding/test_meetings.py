@@ -249,3 +249,29 @@ def test_every_change_and_signature_is_in_the_audit_log(app, client, login, worl
     assert (tutor, "change", "Compte rendu de la rencontre 1 enregistré") in entries
     assert (tutor, "sign", "Le tuteur ou la tutrice a signé la rencontre 1 (version 1)") in entries
     assert (tutor, "read", "Rencontre 1 consultée") in entries
+
+
+def test_only_a_real_change_says_the_signatures_are_to_renew(app, client, login, world):
+    for principal in ("employer", "tutor"):
+        login(principal)
+        client.post(f"/contrats/{world.ref}/signer", data={"party": principal})
+    login("employer")
+    same = {"job_description": "Soins d’hygiène et de confort.", "conditions": "Journée.",
+            "roles": "Le tuteur montre, fait avec, laisse faire.", "newcomer_skills": ""}
+
+    def saved(data):
+        response = client.post(f"/contrats/{world.ref}/etapes/livret", data=data,
+                               follow_redirects=True)
+        return response.get_data(as_text=True)
+
+    page = saved(same)
+    assert "Aucune modification à enregistrer." in page and "à renouveler" not in page
+    assert contract_of(app, world.ref).content_version == 1
+    page = saved(dict(same, conditions="Nuit."))
+    assert "Les signatures précédentes du contrat sont à renouveler." in page
+    page = saved(dict(same, conditions="Nuit et week-end."))  # nothing left to lapse
+    assert "Modifications enregistrées." in page and "à renouveler" not in page
+    # The dates step of an unsigned draft, the parties of an unchanged contract: the same.
+    page = client.post(f"/contrats/{world.ref}/etapes/besoins", data={"needs": ["mobilite"]},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Aucune modification à enregistrer." in page
