@@ -9,6 +9,7 @@ import json
 import re
 
 from flask import Response, abort, current_app, flash, redirect, request, url_for
+from flask_babel import format_date
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -235,6 +236,8 @@ def _save_step(contract: Contract, step: str, form) -> tuple[dict[str, str] | No
     elif step == "dates":
         changed = services.save_dates(user, contract, form.start_on.data, form.end_on.data,
                                       form.accompaniment_months.data)
+        if changed.replanned:
+            flash(_replanned_message(changed.replanned), "info")
     elif step == "parties":
         changed = services.save_parties(user, contract, form.tutor_id.data,
                                         form.referent_id.data, form.newcomer_id.data
@@ -249,6 +252,16 @@ def _save_step(contract: Contract, step: str, form) -> tuple[dict[str, str] | No
         changed = services.save_needs(user, contract, form.needs.data or [],
                                       form.needs_note.data or "")
     return None, changed
+
+
+def _replanned_message(replanned) -> str:
+    """« Les rencontres pas encore tenues suivent les nouvelles dates : … »."""
+    parts = [f"{meeting.kind_label.lower()} " + (
+        "retirée (elle ne tient plus dans le contrat)" if what == "removed"
+        else f"{'ajoutée' if what == 'added' else 'déplacée'} au "
+             f"{format_date(meeting.planned_on, 'long')}") for what, meeting in replanned]
+    return ("Les rencontres pas encore tenues suivent les nouvelles dates : " + " ; ".join(parts)
+            + ". Les rencontres tenues et les rencontres supplémentaires ne changent pas.")
 
 
 # Where the contract's page shows what a step edits.

@@ -283,9 +283,22 @@ def _save(actor, contract, values, detail, step) -> bool:
     return changed
 
 
+@dataclass
+class DatesSaved:
+    """What saving the dates did: whether they changed, and the meetings re-planned with
+    them (as (what, meeting): « moved », « added », « removed »)."""
+
+    changed: bool
+    replanned: list[tuple[str, Meeting]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return self.changed
+
+
 def save_dates(actor: User, contract: Contract, start: date | None, end: date | None,
-               months: int | None) -> bool:
-    """Start, end (none for a CDI) and length of the accompaniment."""
+               months: int | None) -> DatesSaved:
+    """Start, end (none for a CDI) and length of the accompaniment. On an open contract,
+    the default meetings not recorded yet follow the new dates (replan_meetings)."""
     _check_editable(actor, contract)
     if problem := schedule.check_dates(start, end):
         raise ContractError(problem[1], problem[0])
@@ -294,9 +307,50 @@ def save_dates(actor: User, contract: Contract, start: date | None, end: date | 
     if end is None and contract.contract_type not in ("cdi",):
         raise ContractError("Indiquez la date de fin du contrat (seul un CDI n’en a pas).",
                             "end_on")
-    return _save(actor, contract, {"start_on": start, "end_on": end,
-                                   "accompaniment_months": months},
-                 "Dates du contrat modifiées", "dates")
+    changed = _apply(actor, contract, {"start_on": start, "end_on": end,
+                                       "accompaniment_months": months},
+                     "Dates du contrat modifiées", "dates")
+    replanned = replan_meetings(contract) if changed and contract.is_active else []
+    if replanned:
+        audit(actor, contract, "change", "Rencontres replanifiées avec les nouvelles dates : "
+              + " ; ".join(f"{m.number} {REPLANNED[what]}"
+                           + (f" au {m.planned_on.strftime('%d/%m/%Y')}"
+                              if what != "removed" else "") for what, m in replanned))
+    db.session.commit()
+    return DatesSaved(changed, replanned)
+
+
+REPLANNED = {"moved": "déplacée", "added": "ajoutée", "removed": "retirée"}
+
+
+def replan_meetings(contract: Contract) -> list[tuple[str, Meeting]]:
+    """The three default meetings that are not recorded yet follow the contract's dates,
+    as at opening (schedule.default_meetings): moved (their first planned date too, so that
+    « held on time » counts from the new plan), added when the new plan has one more,
+    removed when it has one less. Recorded meetings and extra ones stay as they are. The
+    caller commits."""
+    plan = dict(schedule.default_meetings(contract.start_on, contract.end_on,
+                                          contract.accompaniment_months))
+    defaults = {m.kind: m for m in contract.meetings if m.kind in schedule.DEFAULT_KINDS}
+    changes = []
+    for kind, day in plan.items():
+        meeting = defaults.get(kind)
+        if meeting is None:
+            number = max((m.number for m in contract.meetings), default=0) + 1
+            meeting = Meeting(number=number, kind=kind, scheduled_on=day, planned_on=day)
+            contract.meetings.append(meeting)
+            changes.append(("added", meeting))
+        elif not meeting.is_recorded and meeting.held_on is None:
+            meeting.scheduled_on = day
+            if meeting.planned_on != day:
+                meeting.planned_on = day
+                meeting.moves += 1
+                changes.append(("moved", meeting))
+    for kind, meeting in defaults.items():
+        if kind not in plan and not meeting.is_recorded and meeting.held_on is None:
+            contract.meetings.remove(meeting)
+            changes.append(("removed", meeting))
+    return sorted(changes, key=lambda change: change[1].number)
 
 
 UNCHANGED = object()  # save_parties: the newcomer's account stays as it is
@@ -457,11 +511,17 @@ def open_contract(actor: User, contract: Contract) -> Contract:
 # --- Meetings -------------------------------------------------------------------------
 
 
-def _check_meeting_date(contract: Contract, day: date | None, name: str = "planned_on") -> None:
+def _check_meeting_date(contract: Contract, day: date | None, name: str = "planned_on",
+                        kept: tuple = ()) -> None:
+    """A meeting's date: within a month of the contract's dates — or a date the meeting
+    already has (`kept`), so that saving it again is never refused after the contract's
+    dates moved."""
     if day is None:
         raise ContractError("Saisissez une date valide, par exemple 15/03/2027.", name)
     if not schedule.EARLIEST <= day <= schedule.LATEST:
         raise ContractError("Saisissez une date entre 2000 et 2100.", name)
+    if day in kept:
+        return
     if contract.start_on and day < contract.start_on - timedelta(days=31):
         raise ContractError("La rencontre ne peut pas précéder d’un mois le début du contrat.",
                             name)
@@ -474,7 +534,7 @@ def move_meeting(actor: User, contract: Contract, meeting: Meeting, day: date | 
     """Move a planned meeting (and set or clear its time)."""
     if not policy.can_record(actor, contract):
         raise PermissionDenied("Ce contrat n’est pas en cours : ses rencontres ne changent plus.")
-    _check_meeting_date(contract, day)
+    _check_meeting_date(contract, day, kept=(meeting.planned_on,))
     if (meeting.planned_on, meeting.planned_at) != (day, at):
         meeting.planned_on, meeting.planned_at = day, at
         meeting.moves += 1
@@ -523,7 +583,8 @@ def record_meeting(actor: User, contract: Contract, meeting: Meeting,
     acknowledgements lapse."""
     if not policy.can_record(actor, contract):
         raise PermissionDenied("Ce contrat n’est pas en cours : ses rencontres ne changent plus.")
-    _check_meeting_date(contract, record.held_on, "held_on")
+    _check_meeting_date(contract, record.held_on, "held_on",
+                        kept=(meeting.held_on, meeting.planned_on))
     if record.held_on > today:
         raise ContractError("La rencontre ne peut pas avoir eu lieu après aujourd’hui.",
                             "held_on")

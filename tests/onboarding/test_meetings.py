@@ -275,3 +275,60 @@ def test_only_a_real_change_says_the_signatures_are_to_renew(app, client, login,
     page = client.post(f"/contrats/{world.ref}/etapes/besoins", data={"needs": ["mobilite"]},
                        follow_redirects=True).get_data(as_text=True)
     assert "Aucune modification à enregistrer." in page
+
+
+def test_new_dates_of_an_open_contract_replan_the_meetings_not_held_yet(app, client, login,
+                                                                       world):
+    from app.onboarding.schedule import add_months
+
+    login("tutor")
+    held_on = TODAY - timedelta(days=9)
+    assert _record(client, world, held_on=held_on.isoformat()).status_code == 303
+    extra_day = TODAY + timedelta(days=3)
+    client.post(f"/contrats/{world.ref}/rencontres", data={"planned_on": extra_day.isoformat()})
+    login("employer")
+    start = TODAY + timedelta(days=60)
+    response = client.post(f"/contrats/{world.ref}/etapes/dates", data={
+        "start_on": start.isoformat(), "end_on": add_months(start, 12).isoformat(),
+        "accompaniment_months": "6"}, follow_redirects=True)
+    page = response.get_data(as_text=True).replace("\u00a0", " ")
+    assert "Les rencontres pas encore tenues suivent les nouvelles dates" in page
+    assert "rencontre à un mois déplacée au" in page and "rencontre de bilan déplacée" in page
+    contract = contract_of(app, world.ref)
+    first, month, final, extra = (contract.meeting(n) for n in (1, 2, 3, 4))
+    assert (first.held_on, first.planned_on) == (held_on, TODAY - timedelta(days=10))  # held
+    assert (month.planned_on, month.scheduled_on, month.moves) == (
+        add_months(start, 1), add_months(start, 1), 1)
+    assert final.planned_on == add_months(start, 6)
+    assert (extra.planned_on, extra.moves) == (extra_day, 0)  # an extra meeting stays
+    assert contract.overdue_meetings(TODAY) == []
+    with app.app_context():
+        details = db.session.scalars(select(AuditEntry.detail)).all()
+    assert any(d.startswith("Rencontres replanifiées avec les nouvelles dates : 2 déplacée au")
+               for d in details), details
+    # Saving a meeting again on the date it already has is never refused…
+    login("tutor")
+    assert _record(client, world, held_on=held_on.isoformat(),
+                   decisions="Autre décision.").status_code == 303
+    assert client.post(f"/contrats/{world.ref}/rencontres/4/date",
+                       data={"planned_on": extra_day.isoformat(), "planned_at": "9:00"}
+                       ).status_code == 303
+    # … but a new date still has to fit the contract.
+    refused = client.post(f"/contrats/{world.ref}/rencontres/4/date",
+                          data={"planned_on": (extra_day - timedelta(days=1)).isoformat()})
+    assert refused.status_code == 422 and "précéder d’un mois" in refused.get_data(as_text=True)
+    # A contract cut short: the one-month meeting no longer fits, it goes.
+    login("employer")
+    client.post(f"/contrats/{world.ref}/etapes/dates", data={
+        "start_on": start.isoformat(), "end_on": (start + timedelta(days=20)).isoformat(),
+        "accompaniment_months": "6"})
+    contract = contract_of(app, world.ref)
+    assert [m.number for m in contract.meetings] == [1, 4, 3]
+    assert contract.meeting(3).planned_on == start + timedelta(days=6)
+    # Longer again: it comes back, with the next number.
+    client.post(f"/contrats/{world.ref}/etapes/dates", data={
+        "start_on": start.isoformat(), "end_on": add_months(start, 12).isoformat(),
+        "accompaniment_months": "6"})
+    contract = contract_of(app, world.ref)
+    assert (contract.meeting(5).kind, contract.meeting(5).planned_on) == (
+        "one_month", add_months(start, 1))
