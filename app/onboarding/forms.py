@@ -209,6 +209,10 @@ class CloseForm(FlaskForm):
                     "pu l’éviter.", render_kw={"rows": 4})
 
 
+class ConfirmForm(FlaskForm):
+    """A confirmation: the CSRF token alone."""
+
+
 class InviteNewcomerForm(FlaskForm):
     email = EmailField("Adresse e-mail de la personne",
                        validators=[InputRequired(REQUIRED), Email(

@@ -10,6 +10,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.accounts.models import SECTOR_LABELS, User
 from app.extensions import db
 from app.onboarding.models import (
+    NO_SHOW,
+    OPENED,
     OUTCOMES,
     STATUS_LABELS,
     Contract,
@@ -45,7 +47,8 @@ def my_contracts(user: User, page: int):
 
 
 def organisation_contracts(organisation_id: int, status: str, page: int):
-    query = select(Contract).where(Contract.organisation_id == organisation_id)
+    query = select(Contract).where(Contract.organisation_id == organisation_id,
+                                   Contract.status.in_(list(STATUS_LABELS)))
     if status in STATUS_LABELS:
         query = query.where(Contract.status == status)
     return _listing(query.order_by(Contract.status != ContractStatus.ACTIVE,
@@ -59,7 +62,8 @@ def organisation_counts(organisation_ids: list[int], today: date) -> dict[int, d
         return counts
     for organisation_id, status, n in db.session.execute(
         select(Contract.organisation_id, Contract.status, func.count(Contract.id))
-        .where(Contract.organisation_id.in_(organisation_ids))
+        .where(Contract.organisation_id.in_(organisation_ids),
+               Contract.status.in_(list(STATUS_LABELS)))
         .group_by(Contract.organisation_id, Contract.status)
     ):
         counts[organisation_id][status] = n
@@ -129,12 +133,13 @@ def _employed_at_six_months(contract: Contract, six_months: date) -> bool:
 def statistics(today: date) -> list[SectorFigures]:
     """Opened contracts, meetings held on time, outcomes and the share still employed six
     months after the start, overall then by sector. No name, no organisation: figures only.
+    Drafts (and deleted drafts) are not counted.
 
     Two queries; counting runs in Python (a Département has a few thousand contracts).
     """
     contracts = db.session.scalars(
         select(Contract).options(selectinload(Contract.meetings))
-        .where(Contract.status != ContractStatus.DRAFT)
+        .where(Contract.status.in_(OPENED))
     ).all()
     overall = SectorFigures("Ensemble")
     sectors = {slug: SectorFigures(label) for slug, label in SECTOR_LABELS.items()}
@@ -156,7 +161,9 @@ def statistics(today: date) -> list[SectorFigures]:
                 if meeting.held_on is not None and (
                         meeting.held_on - meeting.scheduled_on).days <= ON_TIME_DAYS:
                     figures.meetings_on_time += 1
-            if contract.start_on is not None:
+            # Who never took the job is counted in the outcomes, not in the share still
+            # employed six months after a start that did not happen.
+            if contract.start_on is not None and contract.outcome != NO_SHOW:
                 six_months = add_months(contract.start_on, 6)
                 if six_months <= today:
                     figures.eligible_six_months += 1

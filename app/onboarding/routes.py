@@ -17,13 +17,24 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.accounts.models import Organisation, OrganisationKind, Role, utcnow
 from app.extensions import db
 from app.mailer import external_url
-from app.onboarding import bp, exports, forms, policy, queries, schedule, services, thread
+from app.onboarding import (
+    bp,
+    exports,
+    forms,
+    policy,
+    queries,
+    schedule,
+    services,
+    thread,
+    wording,
+)
 from app.onboarding.calendar import meetings_ics
 from app.onboarding.models import (
     CONTRACT_PARTIES,
     JOBS,
     LEVELS,
     NEEDS,
+    NO_SHOW,
     OBJECTIVE_STATES,
     OUTCOMES,
     SECTIONS,
@@ -310,6 +321,7 @@ def _wizard_page(contract: Contract, step: str, form, errors=None, status=200,
         warnings=services.tutor_warnings(contract, tutor) if step == "parties" and (
             policy.sees_staff_details(current_user, contract)) else [],
         missing=services.missing_for_opening(contract) if step == "recapitulatif" else [],
+        can_delete=policy.can_delete(current_user, contract),
         planned=(schedule.default_meetings(contract.start_on, contract.end_on,
                                            contract.accompaniment_months)
                  if step == "recapitulatif" and contract.start_on else []),
@@ -404,6 +416,7 @@ def _detail_context(contract: Contract, add_form=None) -> dict:
         "can_edit": policy.can_edit(user, contract),
         "can_record": policy.can_record(user, contract),
         "can_close": policy.can_close(user, contract),
+        "can_delete": policy.can_delete(user, contract),
         "can_audit": policy.can_view_audit(user, contract),
         "can_invite": policy.can_invite_newcomer(user, contract),
         "add_form": add_form or forms.MeetingDateForm(formdata=None),
@@ -481,13 +494,29 @@ def close(ref: str):
     if form.validate_on_submit():
         try:
             services.close_contract(current_user, contract, form.outcome.data,
-                                    form.reason.data or "", form.closed_on.data)
+                                    form.reason.data or "", form.closed_on.data, _today())
         except services.ContractError as error:
             field_error(form, error.message, error.field)
         else:
             flash(f"Accompagnement clôturé : {contract.outcome_label.lower()}.", "success")
             return redirect(url_for("onboarding.detail", ref=ref), 303)
-    return render("onboarding/close.html", contract=contract, form=form,
+    return render("onboarding/close.html", contract=contract, form=form, today=_today(),
+                  no_show=OUTCOMES[NO_SHOW][0], status=422 if form.is_submitted() else 200)
+
+
+@bp.route("/contrats/<ref>/supprimer", methods=["GET", "POST"])
+@login_required
+def delete(ref: str):
+    """Delete a draft, once confirmed on this page (a plain form: no JavaScript needed)."""
+    contract = get_contract(ref, policy.can_delete)
+    form = forms.ConfirmForm()
+    if form.validate_on_submit():
+        name = contract.newcomer_name
+        services.delete_draft(current_user, contract)
+        flash(f"Le brouillon du contrat {wording.de(name)} est supprimé, avec son fil privé.",
+              "success")
+        return redirect(url_for("onboarding.index"), 303)
+    return render("onboarding/delete.html", contract=contract, form=form,
                   status=422 if form.is_submitted() else 200)
 
 

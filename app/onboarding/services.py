@@ -27,6 +27,7 @@ from app.onboarding.models import (
     JOBS,
     LEVELS,
     NEEDS,
+    NO_SHOW,
     OBJECTIVE_STATES,
     OUTCOMES,
     SECTIONS,
@@ -134,12 +135,11 @@ def template_choices(organisation: Organisation | None) -> list[ContractTemplate
 
 
 def active_load(tutor_ids: list[int], excluding: int | None = None) -> dict[int, int]:
-    """How many active or draft contracts each tutor follows."""
+    """How many open contracts each tutor follows (a draft is not a person followed yet)."""
     if not tutor_ids:
         return {}
     query = (select(Contract.tutor_id, func.count(Contract.id))
-             .where(Contract.tutor_id.in_(tutor_ids),
-                    Contract.status.in_([ContractStatus.ACTIVE, ContractStatus.DRAFT]))
+             .where(Contract.tutor_id.in_(tutor_ids), Contract.status == ContractStatus.ACTIVE)
              .group_by(Contract.tutor_id))
     if excluding is not None:
         query = query.where(Contract.id != excluding)
@@ -683,20 +683,32 @@ def sign(actor: User, contract: Contract, party: str, meeting: Meeting | None = 
 
 
 def close_contract(actor: User, contract: Contract, outcome: str, reason: str,
-                   closed_on: date | None) -> Contract:
+                   closed_on: date | None, today: date | None = None) -> Contract:
     """End the accompaniment with its outcome: « terminé », or « interrompu » when the
-    person left early (the reason is then required)."""
+    person left early (the reason is then required) or never took the job — the one
+    outcome possible before the start."""
     if not policy.can_close(actor, contract):
         raise PermissionDenied("Seul un contrat en cours peut être clôturé.")
+    today = today or utcnow().date()
     if outcome not in OUTCOMES:
         raise ContractError("Choisissez l’issue de l’accompagnement.", "outcome")
     if closed_on is None:
         raise ContractError("Saisissez une date valide.", "closed_on")
-    if contract.start_on and closed_on < contract.start_on:
-        raise ContractError("La fin de l’accompagnement ne peut pas précéder son début.",
-                            "closed_on")
-    if closed_on > utcnow().date() or closed_on > schedule.LATEST:
+    if closed_on < schedule.EARLIEST:
+        raise ContractError("Saisissez une date entre 2000 et 2100.", "closed_on")
+    if closed_on > today:
         raise ContractError("La date de fin ne peut pas être après aujourd’hui.", "closed_on")
+    start = contract.start_on
+    if outcome != NO_SHOW and start is not None:
+        begins = start.strftime("%d/%m/%Y")
+        if start > today:
+            raise ContractError(f"Le contrat commence le {begins} : avant cette date, la "
+                                "seule issue possible est « N’a pas pris son poste ».",
+                                "outcome")
+        if closed_on < start:
+            raise ContractError(f"La fin de l’accompagnement ne peut pas précéder son début "
+                                f"(le {begins}). Si la personne n’est jamais venue, "
+                                "choisissez « N’a pas pris son poste ».", "closed_on")
     reason = plain(reason, 2000)
     if outcome == "depart-anticipe" and not reason:
         raise ContractError("Indiquez la raison du départ anticipé.", "reason")
@@ -706,6 +718,24 @@ def close_contract(actor: User, contract: Contract, outcome: str, reason: str,
     audit(actor, contract, "change", f"Contrat clôturé : {OUTCOMES[outcome][0]}")
     db.session.commit()
     return contract
+
+
+def delete_draft(actor: User, contract: Contract) -> None:
+    """Delete a draft (opened by mistake, or for a person who will not come): its names,
+    texts and private thread are erased at once; the row stays as the holder of its audit
+    log, which says who deleted it, and nobody sees it any more (policy.can_view)."""
+    if not policy.can_delete(actor, contract):
+        raise PermissionDenied("Seul un brouillon peut être supprimé, par un·e employeur·e "
+                               "de la structure ou la personne qui l’a ouvert.")
+    stored_files = thread.erase_thread(contract)
+    anonymise(contract)
+    contract.status = ContractStatus.DELETED
+    contract.updated_at = utcnow()
+    audit(actor, contract, "change", "Brouillon supprimé : nom, textes et fil privé effacés")
+    db.session.commit()
+    storage = files.storage()
+    for key in stored_files:  # after the commit: a rollback never loses a file still shown
+        storage.delete(key)
 
 
 # --- The newcomer's own account -----------------------------------------------------

@@ -127,7 +127,8 @@ def test_a_tutor_who_already_follows_two_newcomers_is_flagged_not_refused(app, c
         org = db.session.get(Organisation, world.org)
         tutor = db.session.get(factories.User, world.ids["other_tutor"])
         onboarding.make_contract(org, tutor=tutor)
-        onboarding.make_contract(org, tutor=tutor, status="draft")
+        onboarding.make_contract(org, tutor=tutor)
+        onboarding.make_contract(org, tutor=tutor, status="draft")  # not a person followed yet
     login("employer")
     _start(client, world)
     ref = _draft_ref(app)
