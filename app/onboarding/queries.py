@@ -155,8 +155,10 @@ def statistics(today: date) -> list[SectorFigures]:
                 if contract.outcome in figures.outcomes:
                     figures.outcomes[contract.outcome] += 1
             for meeting in contract.meetings:
-                if meeting.scheduled_on > today and meeting.held_on is None:
-                    continue  # not due yet
+                if meeting.held_on is None and (meeting.scheduled_on > today or (
+                        contract.closed_on is not None
+                        and meeting.scheduled_on > contract.closed_on)):
+                    continue  # not due yet, or cancelled: the contract closed before it
                 figures.meetings_due += 1
                 if meeting.held_on is not None and (
                         meeting.held_on - meeting.scheduled_on).days <= ON_TIME_DAYS:

@@ -255,3 +255,49 @@ def test_an_invited_newcomer_finds_their_contract(app, client, login, world):
     assert "Léa Fontaine" in client.get("/contrats").get_data(as_text=True)  # linked now
     assert client.get(f"/contrats/{world.ref}").status_code == 200
     assert contract_of(app, world.ref).newcomer_id is not None
+
+
+def test_the_calendar_shows_held_meetings_when_held_and_cancels_those_never_held(app, client,
+                                                                                login, world):
+    with app.app_context():
+        contract = db.session.get(Contract, world.contract)
+        contract.meetings[0].planned_at = time(9, 0)
+        db.session.commit()
+    login("tutor")
+    held = TODAY - timedelta(days=7)  # planned ten days ago, held three days later
+    client.post(f"/contrats/{world.ref}/rencontres/1", data=record_form(held_on=held.isoformat()))
+
+    def events():
+        raw = client.get(f"/contrats/{world.ref}/rencontres.ics").get_data()
+        return {int(str(e["UID"]).split("@")[0].rsplit("-", 1)[1]): e
+                for e in icalendar.Calendar.from_ical(raw).walk("VEVENT")}
+
+    first = events()[1]
+    assert first.decoded("DTSTART") == held  # an all-day event on the day it was held
+    assert int(first["SEQUENCE"]) >= 1 and str(first["STATUS"]) == "CONFIRMED"
+    assert [str(e["STATUS"]) for e in events().values()] == ["CONFIRMED"] * 3
+    sequences = {n: int(e["SEQUENCE"]) for n, e in events().items()}
+    client.post(f"/contrats/{world.ref}/cloture", data={
+        "outcome": "depart-anticipe", "closed_on": TODAY.isoformat(), "reason": "Déménagement."})
+    after = events()
+    assert str(after[1]["STATUS"]) == "CONFIRMED" and after[1].decoded("DTSTART") == held
+    for number in (2, 3):  # never held, never will be: cancelled, a newer version
+        assert str(after[number]["STATUS"]) == "CANCELLED"
+        assert int(after[number]["SEQUENCE"]) > sequences[number]
+
+
+def test_the_meetings_of_a_closed_contract_after_its_end_are_not_due(app, world):
+    long_ago = TODAY - timedelta(days=400)
+    with app.app_context():
+        ehpad = db.session.get(Organisation, world.org)
+        db.session.get(Contract, world.contract).status = "draft"  # not counted
+        left = onboarding.make_contract(ehpad, start=long_ago, status="interrupted",
+                                        outcome="depart-anticipe",
+                                        closed_on=long_ago + timedelta(days=10))
+        left.meetings[0].held_on = left.meetings[0].scheduled_on
+        db.session.commit()
+        from app.onboarding.queries import statistics
+
+        overall = statistics(TODAY)[0]
+    # The two planned after its end were cancelled, not missed.
+    assert (overall.meetings_due, overall.meetings_on_time) == (1, 1)
