@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import SECTOR_LABELS, User
@@ -36,14 +36,26 @@ def _listing(query, page: int):
         page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False)
 
 
+def _most_urgent_first(query):
+    """Open contracts first, by their next meeting not held yet, soonest first — so an
+    overdue one (its date is past) comes before all the others; then drafts, then closed
+    contracts, the latest start first. In SQL, so that a page loads its rows only."""
+    next_meeting = (select(func.min(Meeting.planned_on))
+                    .where(Meeting.contract_id == Contract.id, Meeting.held_on.is_(None))
+                    .correlate(Contract).scalar_subquery())
+    soonest = case((Contract.status == ContractStatus.ACTIVE, next_meeting))
+    rank = case((Contract.status == ContractStatus.ACTIVE, 0),
+                (Contract.status == ContractStatus.DRAFT, 1), else_=2)
+    return query.order_by(rank, soonest.is_(None), soonest, Contract.start_on.desc().nulls_last(),
+                          Contract.id.desc())
+
+
 def my_contracts(user: User, page: int):
     """The contracts where this person is the tutor, the referent or the newcomer."""
-    return _listing(
+    return _listing(_most_urgent_first(
         select(Contract).where(or_(Contract.tutor_id == user.id, Contract.referent_id == user.id,
                                    Contract.newcomer_id == user.id),
-                               Contract.anonymised_at.is_(None))
-        .order_by(Contract.status != ContractStatus.ACTIVE, Contract.start_on.desc(),
-                  Contract.id.desc()), page)
+                               Contract.anonymised_at.is_(None))), page)
 
 
 def organisation_contracts(organisation_id: int, status: str, page: int):
@@ -51,8 +63,7 @@ def organisation_contracts(organisation_id: int, status: str, page: int):
                                    Contract.status.in_(list(STATUS_LABELS)))
     if status in STATUS_LABELS:
         query = query.where(Contract.status == status)
-    return _listing(query.order_by(Contract.status != ContractStatus.ACTIVE,
-                                   Contract.start_on.desc(), Contract.id.desc()), page)
+    return _listing(_most_urgent_first(query), page)
 
 
 def organisation_counts(organisation_ids: list[int], today: date) -> dict[int, dict[str, int]]:

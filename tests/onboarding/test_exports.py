@@ -4,6 +4,7 @@ the anonymous figures."""
 import csv
 import io
 import json
+import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -301,3 +302,37 @@ def test_the_meetings_of_a_closed_contract_after_its_end_are_not_due(app, world)
         overall = statistics(TODAY)[0]
     # The two planned after its end were cancelled, not missed.
     assert (overall.meetings_due, overall.meetings_on_time) == (1, 1)
+
+
+def test_lists_put_overdue_contracts_first_then_the_next_meeting_soonest(app, client, login,
+                                                                        world):
+    app.config["PAGE_SIZE"] = 4
+    with app.app_context():
+        org = db.session.get(Organisation, world.org)
+        tutor = db.session.get(User, world.ids["tutor"])
+
+        def make(name, **kwargs):
+            return onboarding.make_contract(org, tutor=tutor, newcomer_name=name, **kwargs)
+
+        make("Zoé Tard", start=TODAY + timedelta(days=90))
+        make("Yanis Bientôt", start=TODAY + timedelta(days=5))
+        make("Xavier Brouillon", status="draft")
+        make("Willy Fini", status="completed", outcome="en-poste", closed_on=TODAY)
+        soon = make("Victor Suivi", start=TODAY - timedelta(days=20))
+        soon.meetings[0].held_on = soon.meetings[0].planned_on  # next: in ten days or so
+        make("Ursule Retard", start=TODAY - timedelta(days=40))  # its first meeting: 40 days
+        db.session.commit()
+    expected = ["Ursule Retard", "Léa Fontaine", "Yanis Bientôt", "Victor Suivi",
+                "Zoé Tard", "Xavier Brouillon", "Willy Fini"]
+
+    def names(url):
+        found = []
+        for page in (1, 2):
+            text = client.get(f"{url}?page={page}").get_data(as_text=True)
+            found += re.findall(r'<th scope="row"><a href="/contrats/[\w-]+">([^<]+)</a>', text)
+        return found
+
+    login("tutor")
+    assert names("/contrats") == expected
+    login("employer")
+    assert names(f"/contrats/organisations/{world.org}") == expected
