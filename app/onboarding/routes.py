@@ -406,7 +406,7 @@ def open_contract(ref: str):
 # --- The contract ----------------------------------------------------------------------
 
 
-def _detail_context(contract: Contract, add_form=None) -> dict:
+def _detail_context(contract: Contract, add_form=None, invite_form=None) -> dict:
     user = current_user._get_current_object()
     return {
         "contract": contract, "today": _today(),
@@ -420,8 +420,8 @@ def _detail_context(contract: Contract, add_form=None) -> dict:
         "can_audit": policy.can_view_audit(user, contract),
         "can_invite": policy.can_invite_newcomer(user, contract),
         "add_form": add_form or forms.MeetingDateForm(formdata=None),
-        "invite_form": forms.InviteNewcomerForm(formdata=None,
-                                                email=contract.newcomer_email or ""),
+        "invite_form": invite_form or forms.InviteNewcomerForm(
+            formdata=None, email=contract.newcomer_email or ""),
         "progress": _progress(contract),
         **_labels(),
     }
@@ -467,20 +467,32 @@ def sign(ref: str):
 @bp.post("/contrats/<ref>/inviter")
 @login_required
 def invite(ref: str):
-    """Invite the newcomer to see and acknowledge their own contract."""
+    """Invite the newcomer to see and acknowledge their own contract (a refused address:
+    422, the error next to the field, the address kept)."""
     contract = get_contract(ref, policy.is_employer_of)
     form = forms.InviteNewcomerForm()
     if form.validate_on_submit():
         try:
-            services.invite_newcomer(current_user, contract, form.email.data)
-        except services.ContractError as error:
+            done = services.invite_newcomer(current_user, contract, form.email.data)
+        except services.PermissionDenied as error:
             flash(error.message, "error")
+            return redirect(url_for("onboarding.detail", ref=ref) + "#parties", 303)
+        except services.ContractError as error:
+            field_error(form, error.message, "email")
         else:
-            flash(f"Invitation envoyée à {form.email.data}. Une fois son compte créé, la "
-                  "personne verra son contrat dans « Mes accompagnements ».", "success")
-    else:
-        flash(next(iter(form.errors.values()))[0], "error")
-    return redirect(url_for("onboarding.detail", ref=ref) + "#parties", 303)
+            if done == "linked":
+                flash(f"{contract.newcomer_name} a déjà un compte dans "
+                      f"{contract.organisation.name} : le contrat lui est relié, et la "
+                      "personne le voit dès maintenant dans « Mes accompagnements ».",
+                      "success")
+            else:
+                flash(f"Invitation envoyée à {contract.newcomer_email}. La personne verra son "
+                      f"contrat dans « Mes accompagnements » dès qu’elle aura accepté "
+                      f"l’invitation à rejoindre {contract.organisation.name}, en créant son "
+                      "compte ou avec celui qu’elle a déjà.", "success")
+            return redirect(url_for("onboarding.detail", ref=ref) + "#parties", 303)
+    return render("onboarding/detail.html", status=422,
+                  **_detail_context(contract, invite_form=form))
 
 
 @bp.route("/contrats/<ref>/cloture", methods=["GET", "POST"])

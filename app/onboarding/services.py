@@ -741,15 +741,38 @@ def delete_draft(actor: User, contract: Contract) -> None:
 # --- The newcomer's own account -----------------------------------------------------
 
 
-def invite_newcomer(actor: User, contract: Contract, email: str) -> None:
-    """Invite the newcomer (role « nouveau·elle salarié·e ») to see and acknowledge
-    their contract; the account is linked when they first open « Mes accompagnements »."""
+def invite_newcomer(actor: User, contract: Contract, email: str) -> str:
+    """Give the newcomer their contract to see and acknowledge, by e-mail.
+
+    The address of a newcomer of the organisation: the contract is linked to that account
+    at once ("linked"). The address of another member: refused (a newcomer has the role
+    « nouveau·elle salarié·e »). Any other address: an invitation to join the organisation
+    with that role ("invited"), and the contract is linked when they first open « Mes
+    accompagnements » after accepting it — with a new account or one they already have
+    elsewhere (which the employer is not told: it is not theirs to know).
+    """
     if not policy.can_invite_newcomer(actor, contract):
         raise PermissionDenied("Vous ne pouvez pas inviter cette personne.")
     email = line(email, 254).lower()
     if not email or "@" not in email:
         raise ContractError("Saisissez l’adresse e-mail de la personne.", "email")
+    member = db.session.execute(
+        select(Membership.role, User.id).join(User, User.id == Membership.user_id)
+        .where(func.lower(User.email) == email, User.active.is_(True),
+               Membership.organisation_id == contract.organisation_id,
+               Membership.active.is_(True))
+    ).first()
+    if member is not None and member.role != Role.NEWCOMER:
+        raise ContractError(f"Cette adresse est celle d’un·e membre de "
+                            f"{contract.organisation.name} qui n’a pas le rôle « nouveau·elle "
+                            "salarié·e » : saisissez l’adresse de la personne accueillie.",
+                            "email")
     contract.newcomer_email = email
+    if member is not None:
+        contract.newcomer_id = member.id
+        audit(actor, contract, "change", "Compte de la personne accueillie relié au contrat")
+        db.session.commit()
+        return "linked"
     audit(actor, contract, "change", "Invitation de la personne accueillie à son contrat")
     db.session.flush()
     try:
@@ -758,6 +781,7 @@ def invite_newcomer(actor: User, contract: Contract, email: str) -> None:
     except accounts.AccountError as error:
         db.session.rollback()
         raise ContractError(error.message, "email") from error
+    return "invited"
 
 
 def link_newcomer_accounts(user: User) -> int:

@@ -336,3 +336,76 @@ def test_lists_put_overdue_contracts_first_then_the_next_meeting_soonest(app, cl
     assert names("/contrats") == expected
     login("employer")
     assert names(f"/contrats/organisations/{world.org}") == expected
+
+
+def _unlink_newcomer(app, world):
+    with app.app_context():
+        db.session.get(Contract, world.contract).newcomer_id = None
+        db.session.commit()
+
+
+def _plain(response) -> str:
+    return response.get_data(as_text=True).replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def test_a_refused_invitation_address_is_shown_next_to_its_field_and_kept(app, client, login,
+                                                                         world):
+    _unlink_newcomer(app, world)
+    login("employer")
+    response = client.post(f"/contrats/{world.ref}/inviter", data={"email": "lea@@exemple"})
+    page = _plain(response)
+    assert response.status_code == 422
+    assert 'id="email-erreur"' in page and "Saisissez une adresse e-mail valide" in page
+    assert 'value="lea@@exemple"' in page
+    assert '<details class="invite-newcomer" open>' in page
+    # A member of the organisation with another role is not a newcomer.
+    tutor_email = "karim@exemple.fr"
+    with app.app_context():
+        db.session.get(User, world.ids["tutor"]).email = tutor_email
+        db.session.commit()
+    response = client.post(f"/contrats/{world.ref}/inviter", data={"email": tutor_email})
+    assert response.status_code == 422 and "n’a pas le rôle « nouveau·elle salarié·e »" in (
+        _plain(response))
+    assert contract_of(app, world.ref).newcomer_email is None
+
+
+def test_the_invitation_message_tells_the_truth_whoever_the_address_belongs_to(app, client,
+                                                                              login, world):
+    from tests.conftest import Auth
+
+    _unlink_newcomer(app, world)
+    with app.app_context():  # an account in another organisation, with that address
+        other = db.session.get(Organisation, world.other)
+        elsewhere = factories.make_user(other, "tutor", email="lea.ailleurs@exemple.fr")
+        key = elsewhere.get_id()
+    login("employer")
+    for email in ("lea.nouvelle@exemple.fr", "lea.ailleurs@exemple.fr"):
+        page = _plain(client.post(f"/contrats/{world.ref}/inviter", data={"email": email},
+                                  follow_redirects=True))
+        assert f"Invitation envoyée à {email}" in page
+        assert "dès qu’elle aura accepté l’invitation à rejoindre EHPAD Les Tilleuls" in page
+        assert "Une fois son compte créé" not in page
+        assert contract_of(app, world.ref).newcomer_email == email
+    # Once they accept (here: they join as a newcomer), their own account gets it.
+    Auth(client).as_session(key)
+    assert "Léa Fontaine" not in client.get("/contrats").get_data(as_text=True)
+    with app.app_context():
+        from app.accounts.models import Membership
+
+        db.session.add(Membership(user_id=elsewhere.id, organisation_id=world.org,
+                                  role="newcomer"))
+        db.session.commit()
+    assert "Léa Fontaine" in client.get("/contrats").get_data(as_text=True)
+    assert client.get(f"/contrats/{world.ref}").status_code == 200
+
+
+def test_inviting_a_newcomer_of_the_organisation_links_the_contract_at_once(app, client, login,
+                                                                           world):
+    _unlink_newcomer(app, world)
+    login("employer")
+    page = _plain(client.post(f"/contrats/{world.ref}/inviter",
+                              data={"email": "Lea.Fontaine@exemple.fr"}, follow_redirects=True))
+    assert "le contrat lui est relié" in page and "Invitation envoyée" not in page
+    assert contract_of(app, world.ref).newcomer_id == world.ids["newcomer"]
+    login("newcomer")
+    assert client.get(f"/contrats/{world.ref}").status_code == 200
