@@ -409,3 +409,19 @@ def test_inviting_a_newcomer_of_the_organisation_links_the_contract_at_once(app,
     assert contract_of(app, world.ref).newcomer_id == world.ids["newcomer"]
     login("newcomer")
     assert client.get(f"/contrats/{world.ref}").status_code == 200
+
+
+def test_the_contract_tables_hold_on_a_phone(app, client, login, world):
+    """The browser journey measures it at 375 px; here, what it relies on."""
+    from pathlib import Path
+
+    login("tutor")
+    page = client.get("/contrats").get_data(as_text=True)
+    for label in ("Poste", "État", "Tuteur·rice", "Prochaine rencontre"):
+        assert f'<td data-label="{label}">' in page, label
+    css = (Path(app.static_folder) / "css" / "compagnon.css").read_text(encoding="utf-8")
+    onboarding_css = css[css.index("/* Onboarding */"):]
+    badge = re.search(r"\.contract-status \{[^}]*\}", onboarding_css).group(0)
+    assert "white-space: nowrap" in badge
+    assert re.search(r"\.contracts-table td[^{]*\{ overflow-wrap: break-word; \}", onboarding_css)
+    assert 'content: attr(data-label)' in onboarding_css
