@@ -531,9 +531,13 @@ def _check_meeting_date(contract: Contract, day: date | None, name: str = "plann
 
 def move_meeting(actor: User, contract: Contract, meeting: Meeting, day: date | None,
                  at: time | None) -> Meeting:
-    """Move a planned meeting (and set or clear its time)."""
+    """Move a planned meeting (and set or clear its time); a meeting held has its date in
+    its record."""
     if not policy.can_record(actor, contract):
         raise PermissionDenied("Ce contrat n’est pas en cours : ses rencontres ne changent plus.")
+    if meeting.held_on is not None:
+        raise ContractError("Cette rencontre a eu lieu : corrigez sa date dans son compte "
+                            "rendu.", "planned_on")
     _check_meeting_date(contract, day, kept=(meeting.planned_on,))
     if (meeting.planned_on, meeting.planned_at) != (day, at):
         meeting.planned_on, meeting.planned_at = day, at
@@ -577,6 +581,16 @@ def previous_record(contract: Contract, meeting: Meeting) -> Meeting | None:
     return max(earlier, key=lambda m: (m.held_on or m.planned_on, m.number), default=None)
 
 
+def _attendees(names: list[str]) -> list[str]:
+    """Who was there: each person once (a forged form may repeat them), at most MAX_ROWS."""
+    kept = []
+    for name in names:
+        name = line(name, 160)
+        if name and name.casefold() not in {k.casefold() for k in kept}:
+            kept.append(name)
+    return kept[:MAX_ROWS]
+
+
 def record_meeting(actor: User, contract: Contract, meeting: Meeting,
                    record: MeetingRecord, today: date) -> bool:
     """Save the shared record of a meeting; a change to a signed record makes its
@@ -608,7 +622,7 @@ def record_meeting(actor: User, contract: Contract, meeting: Meeting,
             states[key] = state
     values = {
         "held_on": record.held_on,
-        "attendees": [a for a in (line(a, 160) for a in record.attendees[:MAX_ROWS]) if a],
+        "attendees": _attendees(record.attendees),
         "assessments": assessments, "objectives_status": states,
         "points_acquired": plain(record.points_acquired),
         "progress_axes": plain(record.progress_axes), "decisions": plain(record.decisions),

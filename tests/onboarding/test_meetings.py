@@ -332,3 +332,20 @@ def test_new_dates_of_an_open_contract_replan_the_meetings_not_held_yet(app, cli
     contract = contract_of(app, world.ref)
     assert (contract.meeting(5).kind, contract.meeting(5).planned_on) == (
         "one_month", add_months(start, 1))
+
+
+def test_forged_meeting_requests_are_refused_or_cleaned(app, client, login, world):
+    login("tutor")
+    _record(client, world)
+    held = contract_of(app, world.ref).meeting(1)
+    moved = client.post(f"/contrats/{world.ref}/rencontres/1/date",
+                        data={"planned_on": (TODAY + timedelta(days=5)).isoformat()})
+    assert moved.status_code == 422 and "corrigez sa date dans son compte rendu" in (
+        moved.get_data(as_text=True))
+    after = contract_of(app, world.ref).meeting(1)
+    assert (after.planned_on, after.moves) == (held.planned_on, held.moves)
+    # The same person ticked 30 times, or typed again among the others: once.
+    _record(client, world, attendees=["Karim Diallo (tuteur·rice)"] * 30,
+            other_attendees="Marie Roy (IDEC), marie roy (idec), Karim Diallo (tuteur·rice)")
+    assert contract_of(app, world.ref).meeting(1).attendees == [
+        "Karim Diallo (tuteur·rice)", "Marie Roy (IDEC)"]
