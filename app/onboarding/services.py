@@ -20,7 +20,7 @@ from app.accounts.models import Membership, Organisation, OrganisationKind, Role
 from app.catalogue.queries import trained_tutor_ids
 from app.extensions import db
 from app.mailer import external_url, send_mail
-from app.onboarding import policy, schedule, thread
+from app.onboarding import policy, schedule, thread, wording
 from app.onboarding.models import (
     CONTRACT_PARTIES,
     CONTRACT_TYPES,
@@ -777,9 +777,10 @@ def invite_newcomer(actor: User, contract: Contract, email: str) -> str:
                Membership.active.is_(True))
     ).first()
     if member is not None and member.role != Role.NEWCOMER:
-        raise ContractError(f"Cette adresse est celle d’un·e membre de "
-                            f"{contract.organisation.name} qui n’a pas le rôle « nouveau·elle "
-                            "salarié·e » : saisissez l’adresse de la personne accueillie.",
+        raise ContractError(f"Cette adresse est celle d’un·e membre "
+                            f"{wording.de(contract.organisation.name)} qui n’a pas le rôle "
+                            "« nouveau·elle salarié·e » : saisissez l’adresse de la personne "
+                            "accueillie.",
                             "email")
     contract.newcomer_email = email
     if member is not None:
