@@ -45,3 +45,29 @@ def test_the_pages_elide_de_before_a_vowel(app, client, login, world):
     assert "les employeur·es d’EHPAD Les Tilleuls" in text(f"/contrats/{ref}")
     assert "Les contrats d’EHPAD Les Tilleuls" in text("/contrats")
     assert contract_of(app, ref).newcomer_name == "Inès Moreau"
+
+
+def test_times_read_the_french_way_and_a_start_to_come_says_so(app, client, login, world):
+    from datetime import timedelta
+
+    from app.accounts.models import Organisation, utcnow
+    from app.extensions import db
+    from app.onboarding.models import Contract
+
+    today = utcnow().date()
+    with app.app_context():
+        contract = db.session.get(Contract, world.contract)
+        contract.meetings[1].planned_at = time(9, 0)
+        contract.meetings[2].planned_at = time(14, 30)
+        org = db.session.get(Organisation, world.org)
+        onboarding.make_contract(org, newcomer_name="Zoé Bientôt",
+                                 start=today + timedelta(days=30))
+        db.session.commit()
+    login("tutor")
+    page = client.get(f"/contrats/{world.ref}").get_data(as_text=True)
+    assert "à 9 h<" in page and "à 14 h 30" in page and "09 h 00" not in page
+    login("employer")
+    listing = client.get(f"/contrats/organisations/{world.org}").get_data(as_text=True)
+    start = (today + timedelta(days=30)).strftime("%d/%m/%Y")
+    assert f"à partir du {start}" in listing
+    assert f"depuis le {(today - timedelta(days=10)).strftime('%d/%m/%Y')}" in listing
