@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from app.onboarding import wording
 from app.onboarding.models import Contract, Meeting
 
 MEETING_LENGTH = timedelta(hours=1)
@@ -59,7 +60,10 @@ def _when(contract: Contract, meeting: Meeting) -> tuple[date, time | None, str,
 
 def _event(contract: Contract, meeting: Meeting, host: str, now: datetime, zone: ZoneInfo,
            link: str) -> list[str]:
-    summary = f"{meeting.kind_label} – accompagnement de {contract.newcomer_name}"
+    # The first name and initial, as the private thread: a calendar travels (phones,
+    # shared agendas, invitations forwarded).
+    summary = (f"{meeting.kind_label} – accompagnement "
+               f"{wording.de(wording.short_name(contract.newcomer_name))}")
     day, at, status, sequence = _when(contract, meeting)
     lines = [
         "BEGIN:VEVENT",
@@ -99,7 +103,7 @@ def meetings_ics(contract: Contract, public_url: str, timezone: str, links: dict
         "PRODID:-//Compagnon//Contrats d'accueil//FR",
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{escape('Rencontres – ' + contract.newcomer_name)}",
+        f"X-WR-CALNAME:{escape('Rencontres – ' + wording.short_name(contract.newcomer_name))}",
     ]
     for meeting in contract.meetings:
         lines += _event(contract, meeting, host, now, zone, links[meeting.number])

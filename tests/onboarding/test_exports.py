@@ -34,7 +34,7 @@ def _audit(app, contract_id):
 def test_the_calendar_file_parses_and_has_every_meeting(app, client, login, world):
     with app.app_context():
         contract = db.session.get(Contract, world.contract)
-        contract.newcomer_name = "Léa Fontaine; dite « Léa », 2e recrue\\équipe"
+        contract.newcomer_name = "Léa; dite « Léa », 2e\\équipe Fontaine"
         contract.meetings[1].planned_at = time(14, 30)
         contract.meetings[1].moves = 2
         db.session.commit()
@@ -51,8 +51,11 @@ def test_the_calendar_file_parses_and_has_every_meeting(app, client, login, worl
     assert len(events) == 3
     first, second, third = events
     assert first["UID"] == f"{world.ref}-1@127.0.0.1"
+    # The first name and initial only, escaped as RFC 5545 wants.
     assert str(first["SUMMARY"]) == ("Rencontre de démarrage – accompagnement de "
-                                     "Léa Fontaine; dite « Léa », 2e recrue\\équipe")
+                                     "Léa; dite « Léa », 2e\\équipe F.")
+    assert str(calendar["X-WR-CALNAME"]).endswith("2e\\\\équipe F.")  # as written, escaped
+    assert b"Fontaine" not in raw
     assert first.decoded("DTSTART") == TODAY - timedelta(days=10)  # an all-day event
     assert first.decoded("DTEND") == TODAY - timedelta(days=9)
     start = second.decoded("DTSTART")
