@@ -101,6 +101,8 @@ class PersonForm(FlaskForm):
             del self.template_id
             return
         self.organisation_id.choices = [SelectChoice(o.id, o.name) for o in organisations]
+        # At creation the job may come from the template (left empty: the template's).
+        self.job.choices = _choices(JOBS, empty="Celui du modèle choisi")
         self.template_id.choices = [SelectChoice("", "Sans modèle : un livret vierge")] + [
             SelectChoice(t.id, f"{t.title}" + ("" if t.is_shared else " (votre modèle)"))
             for t in templates or []]

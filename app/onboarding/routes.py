@@ -173,7 +173,7 @@ def new():
     templates = services.template_choices(organisation)
     form = forms.PersonForm(organisations=organisations, templates=templates)
     if request.method == "GET":
-        form.contract_type.data = "cdd"
+        form.contract_type.data, form.job.data = "cdd", ""
         template = _template_by_ref(request.args.get("modele"))
         if template is not None and template in templates:
             form.template_id.data, form.job.data = template.id, template.job

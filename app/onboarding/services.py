@@ -234,6 +234,11 @@ def start_contract(actor: User, organisation: Organisation, template: ContractTe
                                "organisation_id")
     if template is not None and template not in template_choices(organisation):
         raise ContractError("Choisissez un modèle dans la liste.", "template_id")
+    if not identity.job:
+        if template is None:
+            raise ContractError("Choisissez le métier, ou un modèle de livret qui le donne.",
+                                "job")
+        identity.job = template.job  # the job of the template chosen, unless another is
     _check_identity(identity)
     contract = Contract(
         organisation=organisation, sector=organisation.sector, template=template,

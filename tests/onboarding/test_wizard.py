@@ -535,3 +535,19 @@ def test_after_an_htmx_step_the_focus_goes_to_the_heading_or_the_errors(app, cli
     radio = _step(client, ref, "personne", {"newcomer_name": "Inès Moreau", "job": "ash",
                                             "contract_type": "cdi-plus"}, HX)
     assert '<a href="#contract_type-1">' in radio.get_data(as_text=True)
+
+
+def test_the_template_chosen_gives_the_job_unless_another_is_chosen(app, client, login, world):
+    ash = _template(app, job="ash", title="ASH en EHPAD")
+    login("employer")
+    page = client.get("/contrats/nouveau").get_data(as_text=True)
+    assert '<option selected value="">Celui du modèle choisi</option>' in page
+    assert _start(client, world, ash, job="").status_code == 303
+    assert contract_of(app, _draft_ref(app)).job == "ash"
+    with app.app_context():
+        db.session.execute(db.delete(Contract).where(Contract.newcomer_name == "Inès Moreau"))
+        db.session.commit()
+    assert _start(client, world, ash, job="aes").status_code == 303  # chosen: it wins
+    assert contract_of(app, _draft_ref(app)).job == "aes"
+    refused = _start(client, world, "", job="", newcomer_name="Sans Modèle")
+    assert refused.status_code == 422 and 'id="job-erreur"' in refused.get_data(as_text=True)
