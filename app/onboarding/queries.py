@@ -23,6 +23,32 @@ from app.onboarding.schedule import add_months
 
 ON_TIME_DAYS = 14  # a meeting held within two weeks of its first planned date is on time
 
+# Statistical secrecy: a count of 1 or 2 in a sector could point at one organisation, or one
+# person. Such counts are shown as « moins de 3 », and no share is computed from them.
+SMALL = 3
+HIDDEN = f"moins de {SMALL}"
+
+
+def shown(count: int) -> str:
+    """A count as the figures may show it: « moins de 3 » for 1 or 2."""
+    return HIDDEN if 0 < count < SMALL else str(count)
+
+
+def share(part: int, whole: int) -> int | None:
+    """The percentage, or None when nothing is counted or when it would give a small
+    count away (either of its two terms is 1 or 2)."""
+    if not whole or whole < SMALL or 0 < part < SMALL:
+        return None
+    return round(100 * part / whole)
+
+
+def share_text(part: int, whole: int) -> str:
+    """« 67 % », « — » (nothing counted) or « non diffusé » (a small count)."""
+    if not whole:
+        return "—"
+    percent = share(part, whole)
+    return "non diffusé" if percent is None else f"{percent}\u00a0%"
+
 
 def page_number(args) -> int:
     value = args.get("page", "1")
@@ -122,15 +148,12 @@ class SectorFigures:
 
     @property
     def on_time_percent(self) -> int | None:
-        if not self.meetings_due:
-            return None
-        return round(100 * self.meetings_on_time / self.meetings_due)
+        """None: nothing due, or too few to tell (see share)."""
+        return share(self.meetings_on_time, self.meetings_due)
 
     @property
     def employed_percent(self) -> int | None:
-        if not self.eligible_six_months:
-            return None
-        return round(100 * self.employed_six_months / self.eligible_six_months)
+        return share(self.employed_six_months, self.eligible_six_months)
 
 
 def _employed_at_six_months(contract: Contract, six_months: date) -> bool:

@@ -125,18 +125,30 @@ def statistics():
     if not policy.can_view_statistics(current_user):
         abort(403)
     rows = queries.statistics(_today())
-    sectors = rows[1:]
+    sectors, overall = rows[1:], rows[0]
+
+    def count(label, n):  # (label, bar length or None, the value as shown)
+        return (label, None if 0 < n < queries.SMALL else n, queries.shown(n))
+
+    def percent(label, part, whole):
+        value = queries.share(part, whole)
+        return (label, value, queries.share_text(part, whole))
+
     charts = [
-        ("ouverts", "Contrats ouverts par secteur", [(r.label, r.opened) for r in sectors],
-         None),
-        ("issues", "Issue des accompagnements clôturés",
-         [(OUTCOMES[k][0], n) for k, n in rows[0].outcomes.items()], rows[0].closed or None),
+        ("ouverts", "Contrats ouverts par secteur", ("Secteur", "Contrats ouverts"),
+         [count(r.label, r.opened) for r in sectors]),
+        ("issues", "Issue des accompagnements clôturés", ("Issue", "Contrats", "Part"),
+         [(*count(OUTCOMES[k][0], n), queries.share_text(n, overall.closed))
+          for k, n in overall.outcomes.items()]),
         ("a-temps", "Rencontres tenues à temps, en % des rencontres dues",
-         [(r.label, r.on_time_percent or 0) for r in sectors], None),
+         ("Secteur", "Part des rencontres tenues à temps"),
+         [percent(r.label, r.meetings_on_time, r.meetings_due) for r in sectors]),
         ("en-poste", "Personnes en poste six mois après le début, en %",
-         [(r.label, r.employed_percent or 0) for r in sectors], None),
+         ("Secteur", "Part en poste à six mois"),
+         [percent(r.label, r.employed_six_months, r.eligible_six_months) for r in sectors]),
     ]
-    return render("onboarding/statistics.html", rows=rows, charts=charts, **_labels())
+    return render("onboarding/statistics.html", rows=rows, charts=charts, shown=queries.shown,
+                  share_text=queries.share_text, hidden=queries.HIDDEN, **_labels())
 
 
 @bp.get("/contrats/statistiques.csv")

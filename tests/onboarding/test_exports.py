@@ -185,8 +185,12 @@ def test_admins_see_anonymous_figures_by_sector_as_a_page_and_csv(app, client, l
     header, overall = rows[0], rows[1]
     figures = dict(zip(header, overall, strict=True))
     assert figures["Secteur"] == "Ensemble" and figures["Contrats ouverts"] == "3"
-    assert figures["Contrats à six mois"] == "2" and figures["En poste à six mois"] == "1"
-    assert figures["Départ anticipé"] == "1"
+    # 2, 1 and 1: small counts are not given (statistical secrecy), nor shares made of them.
+    assert figures["Contrats à six mois"] == "moins de 3"
+    assert figures["En poste à six mois"] == "moins de 3"
+    assert figures["Départ anticipé"] == "moins de 3" and figures["Part en poste (%)"] == (
+        "non diffusé")
+    assert figures["Rencontres dues"] == "6" and figures["Part à temps (%)"] == "50"
     by_sector = {row[0]: dict(zip(header, row, strict=True)) for row in rows[1:]}
     assert by_sector["EHPAD"]["Rencontres tenues à temps"] == "3"
     assert by_sector["Aide et accompagnement à domicile"]["Rencontres tenues à temps"] == "0"
@@ -428,3 +432,16 @@ def test_the_contract_tables_hold_on_a_phone(app, client, login, world):
     assert "white-space: nowrap" in badge
     assert re.search(r"\.contracts-table td[^{]*\{ overflow-wrap: break-word; \}", onboarding_css)
     assert 'content: attr(data-label)' in onboarding_css
+
+
+def test_the_figures_hide_small_counts_and_label_their_data_tables(app, client, login, world):
+    login("admin")
+    page = client.get("/contrats/statistiques").get_data(as_text=True).replace("\u00a0", " ")
+    assert "Secret statistique" in page and "moins de 3" in page
+    assert "<th scope=\"col\">Réponse</th>" not in page  # each table says what it counts
+    for header in ("Contrats ouverts", "Part des rencontres tenues à temps",
+                   "Part en poste à six mois", "Issue"):
+        assert f'<th scope="col">{header}</th>' in page, header
+    # One open contract, one sector: « moins de 3 », no bar for it.
+    chart = re.search(r'<figure class="chart">.*?</figure>', page, re.S).group(0)
+    assert "moins de 3" in chart and "<rect" not in chart
