@@ -167,6 +167,8 @@ MATRIX = {
     "onboarding.sign": ("POST", "/contrats/{contract}/signer", CONTRACT_VIEWERS, 404),
     "onboarding.invite": ("POST", "/contrats/{contract}/inviter", {"employer"}, 404),
     "onboarding.close": ("GET", "/contrats/{contract}/cloture", CONTRACT_EDITORS, 404),
+    # Drafts only: the world's contract is open, nobody deletes it (tests/onboarding for drafts).
+    "onboarding.delete": ("GET", "/contrats/{contract}/supprimer", set(), 404),
     "onboarding.add_meeting": ("POST", "/contrats/{contract}/rencontres", CONTRACT_EDITORS, 404),
     "onboarding.meeting": ("GET", "/contrats/{contract}/rencontres/1", CONTRACT_VIEWERS, 404),
     "onboarding.move_meeting": ("POST", "/contrats/{contract}/rencontres/1/date",

@@ -19,15 +19,20 @@ from app.onboarding.models import (
     SECTIONS,
     Contract,
 )
-from app.onboarding.queries import SectorFigures
+from app.onboarding.queries import SectorFigures, share, shown
 
 
-def _percent(value: int | None) -> str:
-    return "" if value is None else str(value)
+def _percent(part: int, whole: int) -> str:
+    """The share as a number, empty when nothing is counted, « non diffusé » when small."""
+    if not whole:
+        return ""
+    value = share(part, whole)
+    return "non diffusé" if value is None else str(value)
 
 
 def statistics_csv(rows: list[SectorFigures]) -> str:
-    """One line per sector (semicolon-separated, UTF-8 with BOM, as spreadsheets expect)."""
+    """One line per sector (semicolon-separated, UTF-8 with BOM, as spreadsheets expect);
+    counts of 1 or 2 read « moins de 3 », as on the page."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=";")
@@ -36,10 +41,13 @@ def statistics_csv(rows: list[SectorFigures]) -> str:
                      "Contrats à six mois", "En poste à six mois", "Part en poste (%)",
                      *[label for label, _ in OUTCOMES.values()]])
     for r in rows:
-        writer.writerow([r.label, r.opened, r.active, r.closed, r.meetings_due,
-                         r.meetings_on_time, _percent(r.on_time_percent),
-                         r.eligible_six_months, r.employed_six_months,
-                         _percent(r.employed_percent), *r.outcomes.values()])
+        writer.writerow([
+            r.label, *map(shown, (r.opened, r.active, r.closed, r.meetings_due,
+                                  r.meetings_on_time)),
+            _percent(r.meetings_on_time, r.meetings_due),
+            shown(r.eligible_six_months), shown(r.employed_six_months),
+            _percent(r.employed_six_months, r.eligible_six_months),
+            *map(shown, r.outcomes.values())])
     return out.getvalue()
 
 

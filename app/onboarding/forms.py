@@ -101,6 +101,8 @@ class PersonForm(FlaskForm):
             del self.template_id
             return
         self.organisation_id.choices = [SelectChoice(o.id, o.name) for o in organisations]
+        # At creation the job may come from the template (left empty: the template's).
+        self.job.choices = _choices(JOBS, empty="Celui du modèle choisi")
         self.template_id.choices = [SelectChoice("", "Sans modèle : un livret vierge")] + [
             SelectChoice(t.id, f"{t.title}" + ("" if t.is_shared else " (votre modèle)"))
             for t in templates or []]
@@ -137,12 +139,17 @@ class PartiesForm(FlaskForm):
                               description="Seulement si elle a déjà un compte : elle pourra lire "
                                           "son contrat et le signer elle-même.")
 
-    def __init__(self, *args, tutors=(), referents=(), newcomers=(), **kwargs):
+    def __init__(self, *args, tutors=(), referents=(), newcomers=None, **kwargs):
+        """`newcomers` None: the person may not see the organisation's newcomer accounts,
+        and the form has no such field."""
         super().__init__(*args, **kwargs)
         self.tutor_id.choices = [SelectChoice("", "— Choisir —")] + [
             SelectChoice(u.id, u.full_name) for u in tutors]
         self.referent_id.choices = [SelectChoice("", "Pas de référent·e")] + [
             SelectChoice(u.id, u.full_name) for u in referents]
+        if newcomers is None:
+            del self.newcomer_id
+            return
         self.newcomer_id.choices = [SelectChoice("", "Pas de compte")] + [
             SelectChoice(u.id, u.full_name) for u in newcomers]
 
@@ -204,6 +211,10 @@ class CloseForm(FlaskForm):
                     "pu l’éviter.", render_kw={"rows": 4})
 
 
+class ConfirmForm(FlaskForm):
+    """A confirmation: the CSRF token alone."""
+
+
 class InviteNewcomerForm(FlaskForm):
     email = EmailField("Adresse e-mail de la personne",
                        validators=[InputRequired(REQUIRED), Email(
@@ -244,14 +255,17 @@ class TemplateForm(FlaskForm):
         self.savoir_etre.data = "\n".join(s["label"] for s in template.skills_of("savoir-etre"))
 
     def content(self) -> services.TemplateContent:
+        # Every line that holds something, with its number: the service refuses a line it
+        # cannot take (an indicator without its objective, a line too long) by its number.
         objectives = []
-        for raw in (self.objectives.data or "").splitlines():
+        for number, raw in enumerate((self.objectives.data or "").splitlines(), start=1):
             text, _, indicator = raw.partition("|")
-            if text.strip():
-                objectives.append({"text": text, "indicator": indicator})
-        skills = [{"kind": kind, "label": raw}
+            if raw.strip():
+                objectives.append({"text": text, "indicator": indicator, "line": number})
+        skills = [{"kind": kind, "label": raw, "line": number}
                   for kind in SKILL_KINDS
-                  for raw in (getattr(self, kind.replace("-", "_")).data or "").splitlines()
+                  for number, raw in enumerate(
+                      (getattr(self, kind.replace("-", "_")).data or "").splitlines(), start=1)
                   if raw.strip()]
         return services.TemplateContent(
             title=self.title.data or "", job=self.job.data or "", summary=self.summary.data or "",
@@ -298,6 +312,30 @@ def read_objectives(form) -> tuple[list[services.Objective], dict[str, str]]:
                                        indicator=form.get(f"objectif-{i}-indicateur", ""),
                                        target_on=target))
     return rows, errors
+
+
+def objective_rows(form) -> list[dict]:
+    """The objectives' rows exactly as typed, to show them again (a refused step, or one
+    more row asked for): nothing typed is lost."""
+    return [{"key": _typed(form, f"objectif-{i}-cle"), "text": _typed(form, f"objectif-{i}-texte"),
+             "indicator": _typed(form, f"objectif-{i}-indicateur"),
+             "target_on": _typed(form, f"objectif-{i}-echeance")}
+            for i in range(row_count(form, "objectif", services.MAX_ROWS))]
+
+
+def skill_rows(form) -> dict[str, list[dict]]:
+    """The skills' rows as typed, by kind, in the order they were sent."""
+    rows = {kind: [] for kind in SKILL_KINDS}
+    for i in range(row_count(form, "competence", services.MAX_ROWS * 2)):
+        kind = form.get(f"competence-{i}-type", "")
+        if kind in rows:  # another kind is a forgery: refused, and not shown again
+            rows[kind].append({"key": _typed(form, f"competence-{i}-cle"),
+                               "label": _typed(form, f"competence-{i}-libelle")})
+    return rows
+
+
+def _typed(form, name: str) -> str:
+    return (form.get(name) or "").replace("\x00", "")
 
 
 def read_skills(form) -> list[services.Skill]:

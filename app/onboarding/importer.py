@@ -4,6 +4,7 @@ from pathlib import Path
 
 import yaml
 
+from app.extensions import db
 from app.onboarding import services
 from app.onboarding.models import JOBS, SECTIONS, SKILL_KINDS
 
@@ -31,6 +32,10 @@ def load_templates(folder: Path | str) -> list[str]:
     """Upsert every template of the folder (slug = file name); returns the slugs."""
     loaded = []
     for path in sorted(Path(folder).glob("*.yml")):
-        services.upsert_shared_template(path.stem, read_template(path))
+        try:
+            services.upsert_shared_template(path.stem, read_template(path))
+        except services.ContractError as error:
+            db.session.rollback()
+            raise ValueError(f"{path.name} : {error.message}") from error
         loaded.append(path.stem)
     return loaded

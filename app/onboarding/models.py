@@ -88,18 +88,27 @@ class ContractStatus(enum.StrEnum):
     ACTIVE = "active"
     COMPLETED = "completed"
     INTERRUPTED = "interrupted"
+    # A deleted draft: its names, texts and thread are erased; the row stays, as the
+    # holder of its audit log (who opened it, who deleted it). Nobody sees it any more.
+    DELETED = "deleted"
 
     @property
     def label(self) -> str:
-        return STATUS_LABELS[self]
+        return STATUS_LABELS.get(self, "Supprimé")
 
 
+# The statuses people see and filter by (a deleted draft is never listed).
 STATUS_LABELS = {
     ContractStatus.DRAFT: "Brouillon",
     ContractStatus.ACTIVE: "En cours",
     ContractStatus.COMPLETED: "Terminé",
     ContractStatus.INTERRUPTED: "Interrompu",
 }
+# The contracts that count in lists, loads and figures: opened ones.
+OPENED = (ContractStatus.ACTIVE, ContractStatus.COMPLETED, ContractStatus.INTERRUPTED)
+
+# The person never came: the one outcome that may be recorded before the start.
+NO_SHOW = "pas-de-prise-de-poste"
 
 # Outcome on closing → the status it gives.
 OUTCOMES = {
@@ -108,6 +117,7 @@ OUTCOMES = {
     "formation": ("Entrée en formation", ContractStatus.COMPLETED),
     "vae": ("Démarche de VAE engagée", ContractStatus.COMPLETED),
     "depart-anticipe": ("Départ anticipé", ContractStatus.INTERRUPTED),
+    NO_SHOW: ("N’a pas pris son poste", ContractStatus.INTERRUPTED),
 }
 
 MEETING_KINDS = {
@@ -262,6 +272,10 @@ class Contract(db.Model):
     @property
     def is_closed(self) -> bool:
         return self.status in (ContractStatus.COMPLETED, ContractStatus.INTERRUPTED)
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.status == ContractStatus.DELETED
 
     @property
     def job_label(self) -> str:

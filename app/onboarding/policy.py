@@ -51,8 +51,9 @@ def party_roles(user: User, contract: Contract) -> set[str]:
 
 
 def can_view(user: User, contract: Contract) -> bool:
-    """Parties, the organisation's employer role, admins. Trainers see nothing."""
-    if not _active(user):
+    """Parties, the organisation's employer role, admins. Trainers see nothing; nobody
+    sees a deleted draft."""
+    if not _active(user) or contract.is_deleted:
         return False
     return user.is_admin or bool(party_roles(user, contract))
 
@@ -73,6 +74,15 @@ def can_close(user: User, contract: Contract) -> bool:
     return contract.is_active and can_edit(user, contract)
 
 
+def can_delete(user: User, contract: Contract) -> bool:
+    """A draft (never an opened contract): the organisation's employers, or the referent
+    who opened it for a person they support."""
+    if not _active(user) or not contract.is_draft or contract.anonymised_at:
+        return False
+    return is_employer_of(user, contract) or (
+        is_referent(user, contract) and contract.created_by_id == user.id)
+
+
 def can_sign(user: User, contract: Contract, party: str) -> bool:
     """Acknowledge for `party`: oneself; a newcomer without an account in the presence
     of the tutor or the referent, who marks it."""
@@ -88,9 +98,23 @@ def signable_parties(user: User, contract: Contract, parties: list[str]) -> list
     return [p for p in parties if can_sign(user, contract, p)]
 
 
+def sees_staff_details(user: User, contract: Contract) -> bool:
+    """The tutors' training and tutoring load, shown as warnings when one is chosen: the
+    organisation's employers (who organise the tutoring) and admins. A referent opening a
+    contract for an employer, or a tutor editing it, sees the tutors' names only."""
+    return _active(user) and (user.is_admin or is_employer_of(user, contract))
+
+
+def sees_newcomer_accounts(user: User, contract: Contract) -> bool:
+    """The organisation's newcomer accounts, to link one to the contract: its members and
+    admins — not a referent from outside, to whom they would say who was hired there."""
+    return _active(user) and (user.is_admin or bool(user.roles_in(contract.organisation_id)))
+
+
 def can_view_audit(user: User, contract: Contract) -> bool:
     """The audit log: the organisation's employer role and admins."""
-    return _active(user) and (user.is_admin or is_employer_of(user, contract))
+    return _active(user) and not contract.is_deleted and (
+        user.is_admin or is_employer_of(user, contract))
 
 
 def can_invite_newcomer(user: User, contract: Contract) -> bool:

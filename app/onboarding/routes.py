@@ -9,6 +9,7 @@ import json
 import re
 
 from flask import Response, abort, current_app, flash, redirect, request, url_for
+from flask_babel import format_date
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -16,13 +17,24 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.accounts.models import Organisation, OrganisationKind, Role, utcnow
 from app.extensions import db
 from app.mailer import external_url
-from app.onboarding import bp, exports, forms, policy, queries, schedule, services, thread
+from app.onboarding import (
+    bp,
+    exports,
+    forms,
+    policy,
+    queries,
+    schedule,
+    services,
+    thread,
+    wording,
+)
 from app.onboarding.calendar import meetings_ics
 from app.onboarding.models import (
     CONTRACT_PARTIES,
     JOBS,
     LEVELS,
     NEEDS,
+    NO_SHOW,
     OBJECTIVE_STATES,
     OUTCOMES,
     SECTIONS,
@@ -113,18 +125,30 @@ def statistics():
     if not policy.can_view_statistics(current_user):
         abort(403)
     rows = queries.statistics(_today())
-    sectors = rows[1:]
+    sectors, overall = rows[1:], rows[0]
+
+    def count(label, n):  # (label, bar length or None, the value as shown)
+        return (label, None if 0 < n < queries.SMALL else n, queries.shown(n))
+
+    def percent(label, part, whole):
+        value = queries.share(part, whole)
+        return (label, value, queries.share_text(part, whole))
+
     charts = [
-        ("ouverts", "Contrats ouverts par secteur", [(r.label, r.opened) for r in sectors],
-         None),
-        ("issues", "Issue des accompagnements clôturés",
-         [(OUTCOMES[k][0], n) for k, n in rows[0].outcomes.items()], rows[0].closed or None),
+        ("ouverts", "Contrats ouverts par secteur", ("Secteur", "Contrats ouverts"),
+         [count(r.label, r.opened) for r in sectors]),
+        ("issues", "Issue des accompagnements clôturés", ("Issue", "Contrats", "Part"),
+         [(*count(OUTCOMES[k][0], n), queries.share_text(n, overall.closed))
+          for k, n in overall.outcomes.items()]),
         ("a-temps", "Rencontres tenues à temps, en % des rencontres dues",
-         [(r.label, r.on_time_percent or 0) for r in sectors], None),
+         ("Secteur", "Part des rencontres tenues à temps"),
+         [percent(r.label, r.meetings_on_time, r.meetings_due) for r in sectors]),
         ("en-poste", "Personnes en poste six mois après le début, en %",
-         [(r.label, r.employed_percent or 0) for r in sectors], None),
+         ("Secteur", "Part en poste à six mois"),
+         [percent(r.label, r.employed_six_months, r.eligible_six_months) for r in sectors]),
     ]
-    return render("onboarding/statistics.html", rows=rows, charts=charts, **_labels())
+    return render("onboarding/statistics.html", rows=rows, charts=charts, shown=queries.shown,
+                  share_text=queries.share_text, hidden=queries.HIDDEN, **_labels())
 
 
 @bp.get("/contrats/statistiques.csv")
@@ -161,7 +185,7 @@ def new():
     templates = services.template_choices(organisation)
     form = forms.PersonForm(organisations=organisations, templates=templates)
     if request.method == "GET":
-        form.contract_type.data = "cdd"
+        form.contract_type.data, form.job.data = "cdd", ""
         template = _template_by_ref(request.args.get("modele"))
         if template is not None and template in templates:
             form.template_id.data, form.job.data = template.id, template.job
@@ -191,9 +215,10 @@ def _identity(form) -> services.Identity:
 
 
 def _parties_form(contract: Contract, **kwargs) -> forms.PartiesForm:
+    newcomers = (services.newcomer_choices(contract.organisation)
+                 if policy.sees_newcomer_accounts(current_user, contract) else None)
     return forms.PartiesForm(tutors=services.tutor_choices(contract.organisation),
-                             referents=services.referent_choices(),
-                             newcomers=services.newcomer_choices(contract.organisation),
+                             referents=services.referent_choices(), newcomers=newcomers,
                              **kwargs)
 
 
@@ -213,52 +238,106 @@ def _step_form(contract: Contract, step: str):
     return forms.FlaskForm()  # rows steps and the summary: the CSRF token alone
 
 
-def _save_step(contract: Contract, step: str, form) -> dict[str, str] | None:
-    """Call the step's service. None: saved; otherwise the errors of the rows by field
-    name (empty when they are on the form's own fields)."""
+def _save_step(contract: Contract, step: str, form) -> tuple[dict[str, str] | None, bool]:
+    """Call the step's service: (errors, changed). Errors None: saved; otherwise the
+    errors of the rows by field name (empty when they are on the form's own fields)."""
     user = current_user._get_current_object()
     if step == "objectifs":
         rows, errors = forms.read_objectives(request.form)
+        # Every row's problems at once, each next to its field (the service checks again).
+        errors = services.objective_problems(rows) | errors
         if errors:
-            return errors
-        services.save_objectives(user, contract, rows)
-        return None
+            return errors, False
+        return None, services.save_objectives(user, contract, rows)
     if step == "competences":
-        services.save_skills(user, contract, forms.read_skills(request.form))
-        return None
+        return None, services.save_skills(user, contract, forms.read_skills(request.form))
     if not form.validate_on_submit():
-        return {}
+        return {}, False
+    changed = False
     if step == "personne":
-        services.save_identity(user, contract, _identity(form))
+        changed = services.save_identity(user, contract, _identity(form))
     elif step == "dates":
-        services.save_dates(user, contract, form.start_on.data, form.end_on.data,
-                            form.accompaniment_months.data)
+        changed = services.save_dates(user, contract, form.start_on.data, form.end_on.data,
+                                      form.accompaniment_months.data)
+        if changed.replanned:
+            flash(_replanned_message(changed.replanned), "info")
     elif step == "parties":
-        services.save_parties(user, contract, form.tutor_id.data, form.referent_id.data,
-                              form.newcomer_id.data)
-        for warning in services.tutor_warnings(contract, contract.tutor):
-            flash(f"À noter : {warning}", "info")
+        changed = services.save_parties(user, contract, form.tutor_id.data,
+                                        form.referent_id.data, form.newcomer_id.data
+                                        if form.newcomer_id else services.UNCHANGED)
+        if policy.sees_staff_details(user, contract):
+            for warning in services.tutor_warnings(contract, contract.tutor):
+                flash(f"À noter : {warning}", "info")
     elif step == "livret":
-        services.save_livret(user, contract, {n: getattr(form, n).data for n in SECTIONS})
+        changed = services.save_livret(user, contract,
+                                       {n: getattr(form, n).data for n in SECTIONS})
     elif step == "besoins":
-        services.save_needs(user, contract, form.needs.data or [], form.needs_note.data or "")
-    return None
+        changed = services.save_needs(user, contract, form.needs.data or [],
+                                      form.needs_note.data or "")
+    return None, changed
+
+
+def _replanned_message(replanned) -> str:
+    """« Les rencontres pas encore tenues suivent les nouvelles dates : … »."""
+    parts = [f"{meeting.kind_label.lower()} " + (
+        "retirée (elle ne tient plus dans le contrat)" if what == "removed"
+        else f"{'ajoutée' if what == 'added' else 'déplacée'} au "
+             f"{format_date(meeting.planned_on, 'long')}") for what, meeting in replanned]
+    return ("Les rencontres pas encore tenues suivent les nouvelles dates : " + " ; ".join(parts)
+            + ". Les rencontres tenues et les rencontres supplémentaires ne changent pas.")
+
+
+# Where the contract's page shows what a step edits.
+SECTION_OF_STEP = {"personne": "parties", "dates": "parties", "parties": "parties",
+                   "livret": "livret", "objectifs": "objectifs", "competences": "competences",
+                   "besoins": "besoins"}
+
+
+ROW_STEPS = ("objectifs", "competences")
+BLANK_ROWS = {"objectifs": 3, "competences": 2}
+
+
+def _stored_rows(contract: Contract) -> dict:
+    """The rows of the contract, and a few empty ones to add to them."""
+    return {
+        "objective_rows": (list(contract.objectives) + [{}] * BLANK_ROWS["objectifs"])[
+            :max(services.MAX_ROWS, len(contract.objectives))],
+        "skill_rows": {kind: contract.skills_of(kind) + [{}] * BLANK_ROWS["competences"]
+                       for kind in SKILL_KINDS},
+        "focus": None,
+    }
+
+
+def _typed_rows(step: str, more: str | None = None) -> dict:
+    """The rows as the person sent them (a refused step, or « Ajouter une ligne »), with
+    one empty row more where asked; `focus` names the field of that new row."""
+    rows = {"objective_rows": forms.objective_rows(request.form) if step == "objectifs"
+            else [], "skill_rows": forms.skill_rows(request.form) if step == "competences"
+            else {kind: [] for kind in SKILL_KINDS}, "focus": None}
+    if more == "objectifs" and len(rows["objective_rows"]) < services.MAX_ROWS:
+        rows["focus"] = f"objectif-{len(rows['objective_rows'])}-texte"
+        rows["objective_rows"].append({})
+    elif more in SKILL_KINDS and sum(map(len, rows["skill_rows"].values())) < (
+            services.MAX_ROWS * 2):
+        rows["skill_rows"][more].append({"new": True})
+        rows["focus"] = "new"
+    return rows
 
 
 def _wizard_page(contract: Contract, step: str, form, errors=None, status=200,
-                 block="wizard", tutor=None):
-    tutor = tutor if tutor is not None else contract.tutor
+                 block="wizard", tutor=None, rows=None, no_tutor=False):
+    tutor = None if no_tutor else tutor or contract.tutor
     return render(
         "onboarding/wizard.html", block=block, status=status, contract=contract, step=step,
         form=form, errors=errors or {}, steps=services.STEPS, step_labels=services.STEP_LABELS,
-        warnings=services.tutor_warnings(contract, tutor) if step == "parties" else [],
+        warnings=services.tutor_warnings(contract, tutor) if step == "parties" and (
+            policy.sees_staff_details(current_user, contract)) else [],
         missing=services.missing_for_opening(contract) if step == "recapitulatif" else [],
+        can_delete=policy.can_delete(current_user, contract),
         planned=(schedule.default_meetings(contract.start_on, contract.end_on,
                                            contract.accompaniment_months)
                  if step == "recapitulatif" and contract.start_on else []),
-        objective_rows=list(contract.objectives) + [{}] * 3,
-        skill_rows={kind: contract.skills_of(kind) + [{}] * 2 for kind in SKILL_KINDS},
-        **_labels())
+        max_rows=services.MAX_ROWS, **(rows or _stored_rows(contract)), **_labels())
 
 
 @bp.route("/contrats/<ref>/etapes/<step>", methods=["GET", "POST"])
@@ -270,22 +349,33 @@ def step(ref: str, step: str):
         abort(404)
     form = _step_form(contract, step)
     if request.method == "GET":
-        tutor = None
-        if step == "parties" and (tutor_id := request.args.get("tutor_id", type=int)):
-            # htmx asks for the warnings of the tutor just chosen (no JavaScript: after saving)
+        if step == "parties" and "tutor_id" in request.args:
+            # htmx asks for the warnings of the tutor just chosen (no JavaScript: after
+            # saving). « — Choisir — » again, or anything else than a member: no warning.
+            tutor_id = request.args.get("tutor_id", type=int)
             tutor = next((u for u in services.tutor_choices(contract.organisation)
                           if u.id == tutor_id), None)
             if tutor is not None:
                 form.tutor_id.data = tutor.id
-            return _wizard_page(contract, step, form, block="tutor_warnings", tutor=tutor)
+            return _wizard_page(contract, step, form, block="tutor_warnings", tutor=tutor,
+                                no_tutor=tutor is None)
         return _wizard_page(contract, step, form)
     if step == "recapitulatif":
         return redirect(url_for("onboarding.step", ref=ref, step=step), 303)
+    action = request.form.get("action", "")
+    if step in ROW_STEPS and action.startswith("ligne"):
+        # « Ajouter une ligne » (works without JavaScript): nothing saved yet, the rows
+        # come back as typed with one empty row more.
+        more = "objectifs" if step == "objectifs" else action.removeprefix("ligne-")
+        return _wizard_page(contract, step, form, rows=_typed_rows(step, more))
+    # Signatures that hold before the change: a change makes them lapse (never a save that
+    # changed nothing).
+    signed = bool(services.valid_signatures(contract)) and not contract.is_draft
     try:
-        errors = _save_step(contract, step, form)
+        errors, changed = _save_step(contract, step, form)
     except services.ContractError as error:
         db.session.rollback()
-        errors = {}
+        errors, changed = {}, False
         if error.field and error.field in form:
             field_error(form, error.message, error.field)
         elif error.field:
@@ -293,14 +383,17 @@ def step(ref: str, step: str):
         else:
             field_error(form, error.message)
     if errors is not None:
-        return _wizard_page(contract, step, form, errors=errors, status=422)
+        return _wizard_page(contract, step, form, errors=errors, status=422,
+                            rows=_typed_rows(step) if step in ROW_STEPS else None)
     if not contract.is_draft:
-        flash("Modifications enregistrées." + (
-            " Les signatures précédentes du contrat sont à renouveler." if any(
-                s.meeting_id is None for s in contract.signatures) else ""), "success")
-        return redirect(url_for("onboarding.detail", ref=ref) + "#livret", 303)
-    if request.form.get("action") == "lignes":
-        return redirect(url_for("onboarding.step", ref=ref, step=step), 303)
+        if not changed:
+            flash("Aucune modification à enregistrer.", "info")
+        else:
+            flash("Modifications enregistrées." + (
+                " Les signatures précédentes du contrat sont à renouveler." if signed
+                and not services.valid_signatures(contract) else ""), "success")
+        return redirect(url_for("onboarding.detail", ref=ref) + "#" + SECTION_OF_STEP[step],
+                        303)
     following = services.STEPS[services.STEPS.index(step) + 1]
     flash(f"Étape enregistrée. Étape suivante : {services.STEP_LABELS[following].lower()}.",
           "success")
@@ -325,7 +418,7 @@ def open_contract(ref: str):
 # --- The contract ----------------------------------------------------------------------
 
 
-def _detail_context(contract: Contract, add_form=None) -> dict:
+def _detail_context(contract: Contract, add_form=None, invite_form=None) -> dict:
     user = current_user._get_current_object()
     return {
         "contract": contract, "today": _today(),
@@ -335,11 +428,12 @@ def _detail_context(contract: Contract, add_form=None) -> dict:
         "can_edit": policy.can_edit(user, contract),
         "can_record": policy.can_record(user, contract),
         "can_close": policy.can_close(user, contract),
+        "can_delete": policy.can_delete(user, contract),
         "can_audit": policy.can_view_audit(user, contract),
         "can_invite": policy.can_invite_newcomer(user, contract),
         "add_form": add_form or forms.MeetingDateForm(formdata=None),
-        "invite_form": forms.InviteNewcomerForm(formdata=None,
-                                                email=contract.newcomer_email or ""),
+        "invite_form": invite_form or forms.InviteNewcomerForm(
+            formdata=None, email=contract.newcomer_email or ""),
         "progress": _progress(contract),
         **_labels(),
     }
@@ -385,20 +479,32 @@ def sign(ref: str):
 @bp.post("/contrats/<ref>/inviter")
 @login_required
 def invite(ref: str):
-    """Invite the newcomer to see and acknowledge their own contract."""
+    """Invite the newcomer to see and acknowledge their own contract (a refused address:
+    422, the error next to the field, the address kept)."""
     contract = get_contract(ref, policy.is_employer_of)
     form = forms.InviteNewcomerForm()
     if form.validate_on_submit():
         try:
-            services.invite_newcomer(current_user, contract, form.email.data)
-        except services.ContractError as error:
+            done = services.invite_newcomer(current_user, contract, form.email.data)
+        except services.PermissionDenied as error:
             flash(error.message, "error")
+            return redirect(url_for("onboarding.detail", ref=ref) + "#parties", 303)
+        except services.ContractError as error:
+            field_error(form, error.message, "email")
         else:
-            flash(f"Invitation envoyée à {form.email.data}. Une fois son compte créé, la "
-                  "personne verra son contrat dans « Mes accompagnements ».", "success")
-    else:
-        flash(next(iter(form.errors.values()))[0], "error")
-    return redirect(url_for("onboarding.detail", ref=ref) + "#parties", 303)
+            if done == "linked":
+                flash(f"{contract.newcomer_name} a déjà un compte dans "
+                      f"{contract.organisation.name} : le contrat lui est relié, et la "
+                      "personne le voit dès maintenant dans « Mes accompagnements ».",
+                      "success")
+            else:
+                flash(f"Invitation envoyée à {contract.newcomer_email}. La personne verra son "
+                      f"contrat dans « Mes accompagnements » dès qu’elle aura accepté "
+                      f"l’invitation à rejoindre {contract.organisation.name}, en créant son "
+                      "compte ou avec celui qu’elle a déjà.", "success")
+            return redirect(url_for("onboarding.detail", ref=ref) + "#parties", 303)
+    return render("onboarding/detail.html", status=422,
+                  **_detail_context(contract, invite_form=form))
 
 
 @bp.route("/contrats/<ref>/cloture", methods=["GET", "POST"])
@@ -412,13 +518,29 @@ def close(ref: str):
     if form.validate_on_submit():
         try:
             services.close_contract(current_user, contract, form.outcome.data,
-                                    form.reason.data or "", form.closed_on.data)
+                                    form.reason.data or "", form.closed_on.data, _today())
         except services.ContractError as error:
             field_error(form, error.message, error.field)
         else:
             flash(f"Accompagnement clôturé : {contract.outcome_label.lower()}.", "success")
             return redirect(url_for("onboarding.detail", ref=ref), 303)
-    return render("onboarding/close.html", contract=contract, form=form,
+    return render("onboarding/close.html", contract=contract, form=form, today=_today(),
+                  no_show=OUTCOMES[NO_SHOW][0], status=422 if form.is_submitted() else 200)
+
+
+@bp.route("/contrats/<ref>/supprimer", methods=["GET", "POST"])
+@login_required
+def delete(ref: str):
+    """Delete a draft, once confirmed on this page (a plain form: no JavaScript needed)."""
+    contract = get_contract(ref, policy.can_delete)
+    form = forms.ConfirmForm()
+    if form.validate_on_submit():
+        name = contract.newcomer_name
+        services.delete_draft(current_user, contract)
+        flash(f"Le brouillon du contrat {wording.de(name)} est supprimé, avec son fil privé.",
+              "success")
+        return redirect(url_for("onboarding.index"), 303)
+    return render("onboarding/delete.html", contract=contract, form=form,
                   status=422 if form.is_submitted() else 200)
 
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)
 BEFORE_END = timedelta(days=14)
+DEFAULT_KINDS = ("start", "one_month", "final")  # planned at opening; « extra » ones are added
 
 
 def add_months(day: date, months: int) -> date:

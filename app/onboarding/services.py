@@ -20,13 +20,14 @@ from app.accounts.models import Membership, Organisation, OrganisationKind, Role
 from app.catalogue.queries import trained_tutor_ids
 from app.extensions import db
 from app.mailer import external_url, send_mail
-from app.onboarding import policy, schedule, thread
+from app.onboarding import policy, schedule, thread, wording
 from app.onboarding.models import (
     CONTRACT_PARTIES,
     CONTRACT_TYPES,
     JOBS,
     LEVELS,
     NEEDS,
+    NO_SHOW,
     OBJECTIVE_STATES,
     OUTCOMES,
     SECTIONS,
@@ -134,12 +135,11 @@ def template_choices(organisation: Organisation | None) -> list[ContractTemplate
 
 
 def active_load(tutor_ids: list[int], excluding: int | None = None) -> dict[int, int]:
-    """How many active or draft contracts each tutor follows."""
+    """How many open contracts each tutor follows (a draft is not a person followed yet)."""
     if not tutor_ids:
         return {}
     query = (select(Contract.tutor_id, func.count(Contract.id))
-             .where(Contract.tutor_id.in_(tutor_ids),
-                    Contract.status.in_([ContractStatus.ACTIVE, ContractStatus.DRAFT]))
+             .where(Contract.tutor_id.in_(tutor_ids), Contract.status == ContractStatus.ACTIVE)
              .group_by(Contract.tutor_id))
     if excluding is not None:
         query = query.where(Contract.id != excluding)
@@ -234,6 +234,11 @@ def start_contract(actor: User, organisation: Organisation, template: ContractTe
                                "organisation_id")
     if template is not None and template not in template_choices(organisation):
         raise ContractError("Choisissez un modèle dans la liste.", "template_id")
+    if not identity.job:
+        if template is None:
+            raise ContractError("Choisissez le métier, ou un modèle de livret qui le donne.",
+                                "job")
+        identity.job = template.job  # the job of the template chosen, unless another is
     _check_identity(identity)
     contract = Contract(
         organisation=organisation, sector=organisation.sector, template=template,
@@ -283,9 +288,22 @@ def _save(actor, contract, values, detail, step) -> bool:
     return changed
 
 
+@dataclass
+class DatesSaved:
+    """What saving the dates did: whether they changed, and the meetings re-planned with
+    them (as (what, meeting): « moved », « added », « removed »)."""
+
+    changed: bool
+    replanned: list[tuple[str, Meeting]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return self.changed
+
+
 def save_dates(actor: User, contract: Contract, start: date | None, end: date | None,
-               months: int | None) -> bool:
-    """Start, end (none for a CDI) and length of the accompaniment."""
+               months: int | None) -> DatesSaved:
+    """Start, end (none for a CDI) and length of the accompaniment. On an open contract,
+    the default meetings not recorded yet follow the new dates (replan_meetings)."""
     _check_editable(actor, contract)
     if problem := schedule.check_dates(start, end):
         raise ContractError(problem[1], problem[0])
@@ -294,16 +312,63 @@ def save_dates(actor: User, contract: Contract, start: date | None, end: date | 
     if end is None and contract.contract_type not in ("cdi",):
         raise ContractError("Indiquez la date de fin du contrat (seul un CDI n’en a pas).",
                             "end_on")
-    return _save(actor, contract, {"start_on": start, "end_on": end,
-                                   "accompaniment_months": months},
-                 "Dates du contrat modifiées", "dates")
+    changed = _apply(actor, contract, {"start_on": start, "end_on": end,
+                                       "accompaniment_months": months},
+                     "Dates du contrat modifiées", "dates")
+    replanned = replan_meetings(contract) if changed and contract.is_active else []
+    if replanned:
+        audit(actor, contract, "change", "Rencontres replanifiées avec les nouvelles dates : "
+              + " ; ".join(f"{m.number} {REPLANNED[what]}"
+                           + (f" au {m.planned_on.strftime('%d/%m/%Y')}"
+                              if what != "removed" else "") for what, m in replanned))
+    db.session.commit()
+    return DatesSaved(changed, replanned)
+
+
+REPLANNED = {"moved": "déplacée", "added": "ajoutée", "removed": "retirée"}
+
+
+def replan_meetings(contract: Contract) -> list[tuple[str, Meeting]]:
+    """The three default meetings that are not recorded yet follow the contract's dates,
+    as at opening (schedule.default_meetings): moved (their first planned date too, so that
+    « held on time » counts from the new plan), added when the new plan has one more,
+    removed when it has one less. Recorded meetings and extra ones stay as they are. The
+    caller commits."""
+    plan = dict(schedule.default_meetings(contract.start_on, contract.end_on,
+                                          contract.accompaniment_months))
+    defaults = {m.kind: m for m in contract.meetings if m.kind in schedule.DEFAULT_KINDS}
+    changes = []
+    for kind, day in plan.items():
+        meeting = defaults.get(kind)
+        if meeting is None:
+            number = max((m.number for m in contract.meetings), default=0) + 1
+            meeting = Meeting(number=number, kind=kind, scheduled_on=day, planned_on=day)
+            contract.meetings.append(meeting)
+            changes.append(("added", meeting))
+        elif not meeting.is_recorded and meeting.held_on is None:
+            meeting.scheduled_on = day
+            if meeting.planned_on != day:
+                meeting.planned_on = day
+                meeting.moves += 1
+                changes.append(("moved", meeting))
+    for kind, meeting in defaults.items():
+        if kind not in plan and not meeting.is_recorded and meeting.held_on is None:
+            contract.meetings.remove(meeting)
+            changes.append(("removed", meeting))
+    return sorted(changes, key=lambda change: change[1].number)
+
+
+UNCHANGED = object()  # save_parties: the newcomer's account stays as it is
 
 
 def save_parties(actor: User, contract: Contract, tutor_id: int | None,
-                 referent_id: int | None, newcomer_id: int | None) -> bool:
+                 referent_id: int | None, newcomer_id=UNCHANGED) -> bool:
     """The tutor (a member of the organisation), the referent (optional), the
-    newcomer's account (optional). Unknown or foreign ids are refused."""
+    newcomer's account (optional; only those who see the organisation's newcomer accounts
+    change it). Unknown or foreign ids are refused."""
     _check_editable(actor, contract)
+    if newcomer_id is UNCHANGED or not policy.sees_newcomer_accounts(actor, contract):
+        newcomer_id = contract.newcomer_id
     tutors = {u.id for u in tutor_choices(contract.organisation)}
     if tutor_id is None:
         raise ContractError("Choisissez le tuteur ou la tutrice.", "tutor_id")
@@ -312,7 +377,7 @@ def save_parties(actor: User, contract: Contract, tutor_id: int | None,
                             "tutor_id")
     if referent_id is not None and referent_id not in {u.id for u in referent_choices()}:
         raise ContractError("Choisissez un·e référent·e dans la liste.", "referent_id")
-    if newcomer_id is not None and newcomer_id not in {
+    if newcomer_id is not None and newcomer_id != contract.newcomer_id and newcomer_id not in {
             u.id for u in newcomer_choices(contract.organisation)}:
         raise ContractError("Choisissez un compte dans la liste.", "newcomer_id")
     if newcomer_id is None and contract.newcomer_id is not None and contract.is_active:
@@ -341,23 +406,38 @@ class Objective:
     target_on: date | None
 
 
-def save_objectives(actor: User, contract: Contract, rows: list[Objective]) -> bool:
-    """Objectives with their indicator and target date; empty rows are dropped."""
-    _check_editable(actor, contract)
-    known = {o["key"] for o in contract.objectives}
-    objectives = []
+def objective_problems(rows: list[Objective]) -> dict[str, str]:
+    """Every problem of the objectives' rows, by field name: a row with an indicator or a
+    date must say what the objective is; a target date stays between 2000 and 2100."""
+    problems = {}
     for index, row in enumerate(rows[:MAX_ROWS]):
         text, indicator = line(row.text), line(row.indicator)
-        if not text and not indicator:
-            continue
-        if not text:
-            raise ContractError("Décrivez l’objectif.", f"objectif-{index}-texte")
+        if not text and (indicator or row.target_on is not None):
+            problems[f"objectif-{index}-texte"] = (
+                "Décrivez l’objectif, ou videz aussi son indicateur et son échéance.")
         if row.target_on is not None and not schedule.EARLIEST <= row.target_on <= (
                 schedule.LATEST):
-            raise ContractError("Saisissez une date entre 2000 et 2100.",
-                                f"objectif-{index}-echeance")
-        objectives.append({"key": row.key if row.key in known else new_key("o"),
-                           "text": text, "indicator": indicator,
+            problems[f"objectif-{index}-echeance"] = "Saisissez une date entre 2000 et 2100."
+    return problems
+
+
+def save_objectives(actor: User, contract: Contract, rows: list[Objective]) -> bool:
+    """Objectives with their indicator and target date; rows left entirely empty are
+    dropped, a row with an indicator or a date but no objective is refused."""
+    _check_editable(actor, contract)
+    if problems := objective_problems(rows):
+        name, message = next(iter(problems.items()))
+        raise ContractError(message, name)
+    known = {o["key"] for o in contract.objectives}
+    objectives, used = [], set()
+    for row in rows[:MAX_ROWS]:
+        text, indicator = line(row.text), line(row.indicator)
+        if not text:
+            continue
+        # A key kept from the contract, once: a forged or copied duplicate gets a new one.
+        key = row.key if row.key in known and row.key not in used else new_key("o")
+        used.add(key)
+        objectives.append({"key": key, "text": text, "indicator": indicator,
                            "target_on": row.target_on.isoformat() if row.target_on else ""})
     return _save(actor, contract, {"objectives": objectives}, "Objectifs modifiés", "objectifs")
 
@@ -373,7 +453,7 @@ def save_skills(actor: User, contract: Contract, rows: list[Skill]) -> bool:
     """The skills grid (savoir-faire, savoir-être); assessments follow a skill's key."""
     _check_editable(actor, contract)
     known = {s["key"] for s in contract.skills}
-    skills = []
+    skills, used = [], set()
     for index, row in enumerate(rows[:MAX_ROWS * 2]):
         label = line(row.label)
         if not label:
@@ -381,8 +461,11 @@ def save_skills(actor: User, contract: Contract, rows: list[Skill]) -> bool:
         if row.kind not in SKILL_KINDS:
             raise ContractError("Choisissez savoir-faire ou savoir-être.",
                                 f"competence-{index}-type")
-        skills.append({"key": row.key if row.key in known else new_key("s"), "kind": row.kind,
-                       "label": label})
+        # One key per skill: a duplicate (forged, or a copied row) gets its own, so that
+        # the meeting form never has two fields with the same id.
+        key = row.key if row.key in known and row.key not in used else new_key("s")
+        used.add(key)
+        skills.append({"key": key, "kind": row.kind, "label": label})
     return _save(actor, contract, {"skills": skills}, "Grille de compétences modifiée",
                  "competences")
 
@@ -433,11 +516,17 @@ def open_contract(actor: User, contract: Contract) -> Contract:
 # --- Meetings -------------------------------------------------------------------------
 
 
-def _check_meeting_date(contract: Contract, day: date | None, name: str = "planned_on") -> None:
+def _check_meeting_date(contract: Contract, day: date | None, name: str = "planned_on",
+                        kept: tuple = ()) -> None:
+    """A meeting's date: within a month of the contract's dates — or a date the meeting
+    already has (`kept`), so that saving it again is never refused after the contract's
+    dates moved."""
     if day is None:
         raise ContractError("Saisissez une date valide, par exemple 15/03/2027.", name)
     if not schedule.EARLIEST <= day <= schedule.LATEST:
         raise ContractError("Saisissez une date entre 2000 et 2100.", name)
+    if day in kept:
+        return
     if contract.start_on and day < contract.start_on - timedelta(days=31):
         raise ContractError("La rencontre ne peut pas précéder d’un mois le début du contrat.",
                             name)
@@ -447,10 +536,14 @@ def _check_meeting_date(contract: Contract, day: date | None, name: str = "plann
 
 def move_meeting(actor: User, contract: Contract, meeting: Meeting, day: date | None,
                  at: time | None) -> Meeting:
-    """Move a planned meeting (and set or clear its time)."""
+    """Move a planned meeting (and set or clear its time); a meeting held has its date in
+    its record."""
     if not policy.can_record(actor, contract):
         raise PermissionDenied("Ce contrat n’est pas en cours : ses rencontres ne changent plus.")
-    _check_meeting_date(contract, day)
+    if meeting.held_on is not None:
+        raise ContractError("Cette rencontre a eu lieu : corrigez sa date dans son compte "
+                            "rendu.", "planned_on")
+    _check_meeting_date(contract, day, kept=(meeting.planned_on,))
     if (meeting.planned_on, meeting.planned_at) != (day, at):
         meeting.planned_on, meeting.planned_at = day, at
         meeting.moves += 1
@@ -493,13 +586,24 @@ def previous_record(contract: Contract, meeting: Meeting) -> Meeting | None:
     return max(earlier, key=lambda m: (m.held_on or m.planned_on, m.number), default=None)
 
 
+def _attendees(names: list[str]) -> list[str]:
+    """Who was there: each person once (a forged form may repeat them), at most MAX_ROWS."""
+    kept = []
+    for name in names:
+        name = line(name, 160)
+        if name and name.casefold() not in {k.casefold() for k in kept}:
+            kept.append(name)
+    return kept[:MAX_ROWS]
+
+
 def record_meeting(actor: User, contract: Contract, meeting: Meeting,
                    record: MeetingRecord, today: date) -> bool:
     """Save the shared record of a meeting; a change to a signed record makes its
     acknowledgements lapse."""
     if not policy.can_record(actor, contract):
         raise PermissionDenied("Ce contrat n’est pas en cours : ses rencontres ne changent plus.")
-    _check_meeting_date(contract, record.held_on, "held_on")
+    _check_meeting_date(contract, record.held_on, "held_on",
+                        kept=(meeting.held_on, meeting.planned_on))
     if record.held_on > today:
         raise ContractError("La rencontre ne peut pas avoir eu lieu après aujourd’hui.",
                             "held_on")
@@ -523,7 +627,7 @@ def record_meeting(actor: User, contract: Contract, meeting: Meeting,
             states[key] = state
     values = {
         "held_on": record.held_on,
-        "attendees": [a for a in (line(a, 160) for a in record.attendees[:MAX_ROWS]) if a],
+        "attendees": _attendees(record.attendees),
         "assessments": assessments, "objectives_status": states,
         "points_acquired": plain(record.points_acquired),
         "progress_axes": plain(record.progress_axes), "decisions": plain(record.decisions),
@@ -598,20 +702,32 @@ def sign(actor: User, contract: Contract, party: str, meeting: Meeting | None = 
 
 
 def close_contract(actor: User, contract: Contract, outcome: str, reason: str,
-                   closed_on: date | None) -> Contract:
+                   closed_on: date | None, today: date | None = None) -> Contract:
     """End the accompaniment with its outcome: « terminé », or « interrompu » when the
-    person left early (the reason is then required)."""
+    person left early (the reason is then required) or never took the job — the one
+    outcome possible before the start."""
     if not policy.can_close(actor, contract):
         raise PermissionDenied("Seul un contrat en cours peut être clôturé.")
+    today = today or utcnow().date()
     if outcome not in OUTCOMES:
         raise ContractError("Choisissez l’issue de l’accompagnement.", "outcome")
     if closed_on is None:
         raise ContractError("Saisissez une date valide.", "closed_on")
-    if contract.start_on and closed_on < contract.start_on:
-        raise ContractError("La fin de l’accompagnement ne peut pas précéder son début.",
-                            "closed_on")
-    if closed_on > utcnow().date() or closed_on > schedule.LATEST:
+    if closed_on < schedule.EARLIEST:
+        raise ContractError("Saisissez une date entre 2000 et 2100.", "closed_on")
+    if closed_on > today:
         raise ContractError("La date de fin ne peut pas être après aujourd’hui.", "closed_on")
+    start = contract.start_on
+    if outcome != NO_SHOW and start is not None:
+        begins = start.strftime("%d/%m/%Y")
+        if start > today:
+            raise ContractError(f"Le contrat commence le {begins} : avant cette date, la "
+                                "seule issue possible est « N’a pas pris son poste ».",
+                                "outcome")
+        if closed_on < start:
+            raise ContractError(f"La fin de l’accompagnement ne peut pas précéder son début "
+                                f"(le {begins}). Si la personne n’est jamais venue, "
+                                "choisissez « N’a pas pris son poste ».", "closed_on")
     reason = plain(reason, 2000)
     if outcome == "depart-anticipe" and not reason:
         raise ContractError("Indiquez la raison du départ anticipé.", "reason")
@@ -623,18 +739,60 @@ def close_contract(actor: User, contract: Contract, outcome: str, reason: str,
     return contract
 
 
+def delete_draft(actor: User, contract: Contract) -> None:
+    """Delete a draft (opened by mistake, or for a person who will not come): its names,
+    texts and private thread are erased at once; the row stays as the holder of its audit
+    log, which says who deleted it, and nobody sees it any more (policy.can_view)."""
+    if not policy.can_delete(actor, contract):
+        raise PermissionDenied("Seul un brouillon peut être supprimé, par un·e employeur·e "
+                               "de la structure ou la personne qui l’a ouvert.")
+    stored_files = thread.erase_thread(contract)
+    anonymise(contract)
+    contract.status = ContractStatus.DELETED
+    contract.updated_at = utcnow()
+    audit(actor, contract, "change", "Brouillon supprimé : nom, textes et fil privé effacés")
+    db.session.commit()
+    storage = files.storage()
+    for key in stored_files:  # after the commit: a rollback never loses a file still shown
+        storage.delete(key)
+
+
 # --- The newcomer's own account -----------------------------------------------------
 
 
-def invite_newcomer(actor: User, contract: Contract, email: str) -> None:
-    """Invite the newcomer (role « nouveau·elle salarié·e ») to see and acknowledge
-    their contract; the account is linked when they first open « Mes accompagnements »."""
+def invite_newcomer(actor: User, contract: Contract, email: str) -> str:
+    """Give the newcomer their contract to see and acknowledge, by e-mail.
+
+    The address of a newcomer of the organisation: the contract is linked to that account
+    at once ("linked"). The address of another member: refused (a newcomer has the role
+    « nouveau·elle salarié·e »). Any other address: an invitation to join the organisation
+    with that role ("invited"), and the contract is linked when they first open « Mes
+    accompagnements » after accepting it — with a new account or one they already have
+    elsewhere (which the employer is not told: it is not theirs to know).
+    """
     if not policy.can_invite_newcomer(actor, contract):
         raise PermissionDenied("Vous ne pouvez pas inviter cette personne.")
     email = line(email, 254).lower()
     if not email or "@" not in email:
         raise ContractError("Saisissez l’adresse e-mail de la personne.", "email")
+    member = db.session.execute(
+        select(Membership.role, User.id).join(User, User.id == Membership.user_id)
+        .where(func.lower(User.email) == email, User.active.is_(True),
+               Membership.organisation_id == contract.organisation_id,
+               Membership.active.is_(True))
+    ).first()
+    if member is not None and member.role != Role.NEWCOMER:
+        raise ContractError(f"Cette adresse est celle d’un·e membre "
+                            f"{wording.de(contract.organisation.name)} qui n’a pas le rôle "
+                            "« nouveau·elle salarié·e » : saisissez l’adresse de la personne "
+                            "accueillie.",
+                            "email")
     contract.newcomer_email = email
+    if member is not None:
+        contract.newcomer_id = member.id
+        audit(actor, contract, "change", "Compte de la personne accueillie relié au contrat")
+        db.session.commit()
+        return "linked"
     audit(actor, contract, "change", "Invitation de la personne accueillie à son contrat")
     db.session.flush()
     try:
@@ -643,6 +801,7 @@ def invite_newcomer(actor: User, contract: Contract, email: str) -> None:
     except accounts.AccountError as error:
         db.session.rollback()
         raise ContractError(error.message, "email") from error
+    return "invited"
 
 
 def link_newcomer_accounts(user: User) -> int:
@@ -685,12 +844,56 @@ def _fill_template(template: ContractTemplate, content: TemplateContent) -> None
     template.title, template.job = line(content.title, 200), content.job
     template.summary = line(content.summary, 600)
     template.sections = {name: plain(content.sections.get(name)) for name in SECTIONS}
-    template.objectives = [{"text": line(o.get("text")), "indicator": line(o.get("indicator"))}
-                           for o in content.objectives[:MAX_ROWS] if line(o.get("text"))]
-    template.skills = [{"kind": s.get("kind"), "label": line(s.get("label"))}
-                       for s in content.skills[:MAX_ROWS * 2]
-                       if line(s.get("label")) and s.get("kind") in SKILL_KINDS]
+    template.objectives = _template_objectives(content.objectives)
+    template.skills = _template_skills(content.skills)
     template.updated_at = utcnow()
+
+
+def _where(row: dict, number: int) -> str:
+    """« Ligne 3 » of the text box (or the row's rank in a file)."""
+    return f"Ligne {row.get('line', number)}"
+
+
+def _too_long(text: str | None) -> bool:
+    return len(" ".join(plain(text).split())) > MAX_LINE
+
+
+def _template_objectives(rows: list[dict]) -> list[dict]:
+    """A template's objectives: nothing typed is dropped or cut without a word."""
+    objectives = []
+    for number, row in enumerate(rows, start=1):
+        text, indicator = line(row.get("text")), line(row.get("indicator"))
+        if not text and not indicator:
+            continue
+        if not text:
+            raise ContractError(f"{_where(row, number)} : écrivez l’objectif avant la barre "
+                                "verticale « | », ou retirez la ligne.", "objectives")
+        if _too_long(row.get("text")) or _too_long(row.get("indicator")):
+            raise ContractError(f"{_where(row, number)} : {MAX_LINE} caractères au plus pour "
+                                "l’objectif, et autant pour l’indicateur.", "objectives")
+        objectives.append({"text": text, "indicator": indicator})
+    if len(objectives) > MAX_ROWS:
+        raise ContractError(f"{MAX_ROWS} objectifs au plus par modèle.", "objectives")
+    return objectives
+
+
+def _template_skills(rows: list[dict]) -> list[dict]:
+    skills, counts = [], dict.fromkeys(SKILL_KINDS, 0)
+    for number, row in enumerate(rows, start=1):
+        kind, label = row.get("kind"), line(row.get("label"))
+        if not label:
+            continue
+        if kind not in SKILL_KINDS:
+            raise ContractError("Choisissez savoir-faire ou savoir-être.", "savoir_faire")
+        field = kind.replace("-", "_")
+        if _too_long(row.get("label")):
+            raise ContractError(f"{_where(row, number)} : {MAX_LINE} caractères au plus par "
+                                "compétence.", field)
+        counts[kind] += 1
+        if counts[kind] > MAX_ROWS:
+            raise ContractError(f"{MAX_ROWS} compétences au plus par rubrique.", field)
+        skills.append({"kind": kind, "label": label})
+    return skills
 
 
 def create_template(actor: User, content: TemplateContent,

@@ -11,7 +11,7 @@ from flask import url_for
 from app.discussions import services as discussions
 from app.discussions.subjects import PrivateSubject, register_private_subject
 from app.extensions import db
-from app.onboarding import policy
+from app.onboarding import policy, wording
 from app.onboarding.models import Contract
 
 KIND = "contract"
@@ -20,13 +20,7 @@ KIND = "contract"
 def title(contract: Contract) -> str:
     """« Accompagnement de Léa F. »: enough for the parties to tell contracts apart in
     their notifications, without a full name in e-mail subjects."""
-    words = contract.newcomer_name.split()
-    if len(words) > 1:
-        name = " ".join([*words[:-1], f"{words[-1][0]}."])
-    else:
-        name = words[0] if words else "la personne accueillie"
-    elided = name[:1].lower() in "aeiouyhàâäéèêëîïôöùûüœ"
-    return f"Accompagnement {'d’' if elided else 'de '}{name}"
+    return f"Accompagnement {wording.de(wording.short_name(contract.newcomer_name))}"
 
 
 def open_thread(contract: Contract) -> None:
@@ -62,7 +56,7 @@ def _audience(contract_id: int) -> set[int]:
 
 def _link(contract_id: int) -> tuple[str, str]:
     contract = _contract(contract_id)
-    return (f"Contrat d’accueil de {contract.newcomer_name}",
+    return (f"Contrat d’accueil {wording.de(contract.newcomer_name)}",
             url_for("onboarding.detail", ref=contract.ref, _anchor="fil-prive"))
 
 

@@ -62,6 +62,15 @@ def open_contract_in_the_wizard(page: Page, name: str, javascript: bool = True) 
     press(page, "Enregistrer et continuer")
 
     step_heading(page, "Étape 2 sur 8").to_be_visible()
+    if javascript:
+        # The step swapped in by htmx: the focus is on its heading, not on the whole block.
+        expect(page.locator("h2#etape-titre")).to_be_focused()
+        page.get_by_label("Date de début du contrat").fill(today.isoformat())
+        page.get_by_label("Date de fin du contrat").fill((today - timedelta(days=1)).isoformat())
+        press(page, "Enregistrer et continuer")
+        summary = page.locator("#wizard .alert--error[role=alert]")
+        expect(summary).to_contain_text("La date de fin doit suivre la date de début.")
+        expect(summary).to_be_focused()
     # A date input takes its digits in the locale's order: fill() sets the value itself.
     page.get_by_label("Date de début du contrat").fill(today.isoformat())
     page.get_by_label("Date de fin du contrat").fill((today + timedelta(days=365)).isoformat())
@@ -152,6 +161,20 @@ def test_the_contract_pages_fit_a_phone(new_page):
     assert_accessible(page)
     page.goto("/contrats")
     page.get_by_role("link", name=re.compile("Voir tous les contrats")).first.click()
+    # Each contract's lines fit the phone: badges on one line, words whole, the next
+    # meeting on screen.
+    layout = page.evaluate("""() => ({
+        badges: Array.from(document.querySelectorAll('.contracts-table .contract-status'))
+            .map(b => b.getClientRects().length === 1 && b.offsetHeight < 2 * b.offsetWidth),
+        next: Array.from(document.querySelectorAll(
+            '.contracts-table td[data-label="Prochaine rencontre"]'))
+            .map(td => td.getBoundingClientRect().right <= window.innerWidth),
+        wrap: Array.from(document.querySelectorAll('.contracts-table td'))
+            .map(td => getComputedStyle(td).overflowWrap),
+    })""")
+    assert layout["badges"] and all(layout["badges"]), layout
+    assert layout["next"] and all(layout["next"]), layout
+    assert "anywhere" not in layout["wrap"], layout
     page.get_by_role("link", name="Lucas Bernard").click()
     assert_no_horizontal_scroll(page)
     assert_accessible(page)

@@ -25,6 +25,7 @@ GETS = {
     "step": ("/etapes/livret", {}, EDITORS),
     "tutor warnings, htmx block": ("/etapes/parties?tutor_id=1", HX, EDITORS),
     "closing": ("/cloture", {}, EDITORS),
+    "deleting (an open contract: nobody)": ("/supprimer", {}, set()),
 }
 
 

@@ -30,6 +30,9 @@ def test_remind_mails_each_party_once_about_due_and_overdue_meetings(app, runner
     assert recipients == {f"To: {e}" for e in emails}
     assert all("Rencontre en retard" in m and f"/contrats/{world.ref}/rencontres/1" in m
                for m in mails)
+    # The newcomer by first name and initial, as in the private thread.
+    bodies = [m.split("\n\n", 1)[1].split("\n", 1)[1] for m in mails]  # after « Bonjour … »
+    assert all("de l’accompagnement de Léa F." in b and "Fontaine" not in b for b in bodies)
     again = runner.invoke(args=["contracts", "remind"])
     assert again.exit_code == 0 and "0 rappel envoyé." in again.output
     assert len(outbox(app)) == 3

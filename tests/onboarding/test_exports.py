@@ -4,6 +4,7 @@ the anonymous figures."""
 import csv
 import io
 import json
+import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -33,7 +34,7 @@ def _audit(app, contract_id):
 def test_the_calendar_file_parses_and_has_every_meeting(app, client, login, world):
     with app.app_context():
         contract = db.session.get(Contract, world.contract)
-        contract.newcomer_name = "Léa Fontaine; dite « Léa », 2e recrue\\équipe"
+        contract.newcomer_name = "Léa; dite « Léa », 2e\\équipe Fontaine"
         contract.meetings[1].planned_at = time(14, 30)
         contract.meetings[1].moves = 2
         db.session.commit()
@@ -50,8 +51,11 @@ def test_the_calendar_file_parses_and_has_every_meeting(app, client, login, worl
     assert len(events) == 3
     first, second, third = events
     assert first["UID"] == f"{world.ref}-1@127.0.0.1"
+    # The first name and initial only, escaped as RFC 5545 wants.
     assert str(first["SUMMARY"]) == ("Rencontre de démarrage – accompagnement de "
-                                     "Léa Fontaine; dite « Léa », 2e recrue\\équipe")
+                                     "Léa; dite « Léa », 2e\\équipe F.")
+    assert str(calendar["X-WR-CALNAME"]).endswith("2e\\\\équipe F.")  # as written, escaped
+    assert b"Fontaine" not in raw
     assert first.decoded("DTSTART") == TODAY - timedelta(days=10)  # an all-day event
     assert first.decoded("DTEND") == TODAY - timedelta(days=9)
     start = second.decoded("DTSTART")
@@ -181,8 +185,12 @@ def test_admins_see_anonymous_figures_by_sector_as_a_page_and_csv(app, client, l
     header, overall = rows[0], rows[1]
     figures = dict(zip(header, overall, strict=True))
     assert figures["Secteur"] == "Ensemble" and figures["Contrats ouverts"] == "3"
-    assert figures["Contrats à six mois"] == "2" and figures["En poste à six mois"] == "1"
-    assert figures["Départ anticipé"] == "1"
+    # 2, 1 and 1: small counts are not given (statistical secrecy), nor shares made of them.
+    assert figures["Contrats à six mois"] == "moins de 3"
+    assert figures["En poste à six mois"] == "moins de 3"
+    assert figures["Départ anticipé"] == "moins de 3" and figures["Part en poste (%)"] == (
+        "non diffusé")
+    assert figures["Rencontres dues"] == "6" and figures["Part à temps (%)"] == "50"
     by_sector = {row[0]: dict(zip(header, row, strict=True)) for row in rows[1:]}
     assert by_sector["EHPAD"]["Rencontres tenues à temps"] == "3"
     assert by_sector["Aide et accompagnement à domicile"]["Rencontres tenues à temps"] == "0"
@@ -255,3 +263,185 @@ def test_an_invited_newcomer_finds_their_contract(app, client, login, world):
     assert "Léa Fontaine" in client.get("/contrats").get_data(as_text=True)  # linked now
     assert client.get(f"/contrats/{world.ref}").status_code == 200
     assert contract_of(app, world.ref).newcomer_id is not None
+
+
+def test_the_calendar_shows_held_meetings_when_held_and_cancels_those_never_held(app, client,
+                                                                                login, world):
+    with app.app_context():
+        contract = db.session.get(Contract, world.contract)
+        contract.meetings[0].planned_at = time(9, 0)
+        db.session.commit()
+    login("tutor")
+    held = TODAY - timedelta(days=7)  # planned ten days ago, held three days later
+    client.post(f"/contrats/{world.ref}/rencontres/1", data=record_form(held_on=held.isoformat()))
+
+    def events():
+        raw = client.get(f"/contrats/{world.ref}/rencontres.ics").get_data()
+        return {int(str(e["UID"]).split("@")[0].rsplit("-", 1)[1]): e
+                for e in icalendar.Calendar.from_ical(raw).walk("VEVENT")}
+
+    first = events()[1]
+    assert first.decoded("DTSTART") == held  # an all-day event on the day it was held
+    assert int(first["SEQUENCE"]) >= 1 and str(first["STATUS"]) == "CONFIRMED"
+    assert [str(e["STATUS"]) for e in events().values()] == ["CONFIRMED"] * 3
+    sequences = {n: int(e["SEQUENCE"]) for n, e in events().items()}
+    client.post(f"/contrats/{world.ref}/cloture", data={
+        "outcome": "depart-anticipe", "closed_on": TODAY.isoformat(), "reason": "Déménagement."})
+    after = events()
+    assert str(after[1]["STATUS"]) == "CONFIRMED" and after[1].decoded("DTSTART") == held
+    for number in (2, 3):  # never held, never will be: cancelled, a newer version
+        assert str(after[number]["STATUS"]) == "CANCELLED"
+        assert int(after[number]["SEQUENCE"]) > sequences[number]
+
+
+def test_the_meetings_of_a_closed_contract_after_its_end_are_not_due(app, world):
+    long_ago = TODAY - timedelta(days=400)
+    with app.app_context():
+        ehpad = db.session.get(Organisation, world.org)
+        db.session.get(Contract, world.contract).status = "draft"  # not counted
+        left = onboarding.make_contract(ehpad, start=long_ago, status="interrupted",
+                                        outcome="depart-anticipe",
+                                        closed_on=long_ago + timedelta(days=10))
+        left.meetings[0].held_on = left.meetings[0].scheduled_on
+        db.session.commit()
+        from app.onboarding.queries import statistics
+
+        overall = statistics(TODAY)[0]
+    # The two planned after its end were cancelled, not missed.
+    assert (overall.meetings_due, overall.meetings_on_time) == (1, 1)
+
+
+def test_lists_put_overdue_contracts_first_then_the_next_meeting_soonest(app, client, login,
+                                                                        world):
+    app.config["PAGE_SIZE"] = 4
+    with app.app_context():
+        org = db.session.get(Organisation, world.org)
+        tutor = db.session.get(User, world.ids["tutor"])
+
+        def make(name, **kwargs):
+            return onboarding.make_contract(org, tutor=tutor, newcomer_name=name, **kwargs)
+
+        make("Zoé Tard", start=TODAY + timedelta(days=90))
+        make("Yanis Bientôt", start=TODAY + timedelta(days=5))
+        make("Xavier Brouillon", status="draft")
+        make("Willy Fini", status="completed", outcome="en-poste", closed_on=TODAY)
+        soon = make("Victor Suivi", start=TODAY - timedelta(days=20))
+        soon.meetings[0].held_on = soon.meetings[0].planned_on  # next: in ten days or so
+        make("Ursule Retard", start=TODAY - timedelta(days=40))  # its first meeting: 40 days
+        db.session.commit()
+    expected = ["Ursule Retard", "Léa Fontaine", "Yanis Bientôt", "Victor Suivi",
+                "Zoé Tard", "Xavier Brouillon", "Willy Fini"]
+
+    def names(url):
+        found = []
+        for page in (1, 2):
+            text = client.get(f"{url}?page={page}").get_data(as_text=True)
+            found += re.findall(r'<th scope="row"><a href="/contrats/[\w-]+">([^<]+)</a>', text)
+        return found
+
+    login("tutor")
+    assert names("/contrats") == expected
+    login("employer")
+    assert names(f"/contrats/organisations/{world.org}") == expected
+
+
+def _unlink_newcomer(app, world):
+    with app.app_context():
+        db.session.get(Contract, world.contract).newcomer_id = None
+        db.session.commit()
+
+
+def _plain(response) -> str:
+    return response.get_data(as_text=True).replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def test_a_refused_invitation_address_is_shown_next_to_its_field_and_kept(app, client, login,
+                                                                         world):
+    _unlink_newcomer(app, world)
+    login("employer")
+    response = client.post(f"/contrats/{world.ref}/inviter", data={"email": "lea@@exemple"})
+    page = _plain(response)
+    assert response.status_code == 422
+    assert 'id="email-erreur"' in page and "Saisissez une adresse e-mail valide" in page
+    assert 'value="lea@@exemple"' in page
+    assert '<details class="invite-newcomer" open>' in page
+    # A member of the organisation with another role is not a newcomer.
+    tutor_email = "karim@exemple.fr"
+    with app.app_context():
+        db.session.get(User, world.ids["tutor"]).email = tutor_email
+        db.session.commit()
+    response = client.post(f"/contrats/{world.ref}/inviter", data={"email": tutor_email})
+    assert response.status_code == 422 and "n’a pas le rôle « nouveau·elle salarié·e »" in (
+        _plain(response))
+    assert contract_of(app, world.ref).newcomer_email is None
+
+
+def test_the_invitation_message_tells_the_truth_whoever_the_address_belongs_to(app, client,
+                                                                              login, world):
+    from tests.conftest import Auth
+
+    _unlink_newcomer(app, world)
+    with app.app_context():  # an account in another organisation, with that address
+        other = db.session.get(Organisation, world.other)
+        elsewhere = factories.make_user(other, "tutor", email="lea.ailleurs@exemple.fr")
+        key = elsewhere.get_id()
+    login("employer")
+    for email in ("lea.nouvelle@exemple.fr", "lea.ailleurs@exemple.fr"):
+        page = _plain(client.post(f"/contrats/{world.ref}/inviter", data={"email": email},
+                                  follow_redirects=True))
+        assert f"Invitation envoyée à {email}" in page
+        assert "dès qu’elle aura accepté l’invitation à rejoindre EHPAD Les Tilleuls" in page
+        assert "Une fois son compte créé" not in page
+        assert contract_of(app, world.ref).newcomer_email == email
+    # Once they accept (here: they join as a newcomer), their own account gets it.
+    Auth(client).as_session(key)
+    assert "Léa Fontaine" not in client.get("/contrats").get_data(as_text=True)
+    with app.app_context():
+        from app.accounts.models import Membership
+
+        db.session.add(Membership(user_id=elsewhere.id, organisation_id=world.org,
+                                  role="newcomer"))
+        db.session.commit()
+    assert "Léa Fontaine" in client.get("/contrats").get_data(as_text=True)
+    assert client.get(f"/contrats/{world.ref}").status_code == 200
+
+
+def test_inviting_a_newcomer_of_the_organisation_links_the_contract_at_once(app, client, login,
+                                                                           world):
+    _unlink_newcomer(app, world)
+    login("employer")
+    page = _plain(client.post(f"/contrats/{world.ref}/inviter",
+                              data={"email": "Lea.Fontaine@exemple.fr"}, follow_redirects=True))
+    assert "le contrat lui est relié" in page and "Invitation envoyée" not in page
+    assert contract_of(app, world.ref).newcomer_id == world.ids["newcomer"]
+    login("newcomer")
+    assert client.get(f"/contrats/{world.ref}").status_code == 200
+
+
+def test_the_contract_tables_hold_on_a_phone(app, client, login, world):
+    """The browser journey measures it at 375 px; here, what it relies on."""
+    from pathlib import Path
+
+    login("tutor")
+    page = client.get("/contrats").get_data(as_text=True)
+    for label in ("Poste", "État", "Tuteur·rice", "Prochaine rencontre"):
+        assert f'<td data-label="{label}">' in page, label
+    css = (Path(app.static_folder) / "css" / "compagnon.css").read_text(encoding="utf-8")
+    onboarding_css = css[css.index("/* Onboarding */"):]
+    badge = re.search(r"\.contract-status \{[^}]*\}", onboarding_css).group(0)
+    assert "white-space: nowrap" in badge
+    assert re.search(r"\.contracts-table td[^{]*\{ overflow-wrap: break-word; \}", onboarding_css)
+    assert 'content: attr(data-label)' in onboarding_css
+
+
+def test_the_figures_hide_small_counts_and_label_their_data_tables(app, client, login, world):
+    login("admin")
+    page = client.get("/contrats/statistiques").get_data(as_text=True).replace("\u00a0", " ")
+    assert "Secret statistique" in page and "moins de 3" in page
+    assert "<th scope=\"col\">Réponse</th>" not in page  # each table says what it counts
+    for header in ("Contrats ouverts", "Part des rencontres tenues à temps",
+                   "Part en poste à six mois", "Issue"):
+        assert f'<th scope="col">{header}</th>' in page, header
+    # One open contract, one sector: « moins de 3 », no bar for it.
+    chart = re.search(r'<figure class="chart">.*?</figure>', page, re.S).group(0)
+    assert "moins de 3" in chart and "<rect" not in chart

@@ -249,3 +249,103 @@ def test_every_change_and_signature_is_in_the_audit_log(app, client, login, worl
     assert (tutor, "change", "Compte rendu de la rencontre 1 enregistré") in entries
     assert (tutor, "sign", "Le tuteur ou la tutrice a signé la rencontre 1 (version 1)") in entries
     assert (tutor, "read", "Rencontre 1 consultée") in entries
+
+
+def test_only_a_real_change_says_the_signatures_are_to_renew(app, client, login, world):
+    for principal in ("employer", "tutor"):
+        login(principal)
+        client.post(f"/contrats/{world.ref}/signer", data={"party": principal})
+    login("employer")
+    same = {"job_description": "Soins d’hygiène et de confort.", "conditions": "Journée.",
+            "roles": "Le tuteur montre, fait avec, laisse faire.", "newcomer_skills": ""}
+
+    def saved(data):
+        response = client.post(f"/contrats/{world.ref}/etapes/livret", data=data,
+                               follow_redirects=True)
+        return response.get_data(as_text=True)
+
+    page = saved(same)
+    assert "Aucune modification à enregistrer." in page and "à renouveler" not in page
+    assert contract_of(app, world.ref).content_version == 1
+    page = saved(dict(same, conditions="Nuit."))
+    assert "Les signatures précédentes du contrat sont à renouveler." in page
+    page = saved(dict(same, conditions="Nuit et week-end."))  # nothing left to lapse
+    assert "Modifications enregistrées." in page and "à renouveler" not in page
+    # The dates step of an unsigned draft, the parties of an unchanged contract: the same.
+    page = client.post(f"/contrats/{world.ref}/etapes/besoins", data={"needs": ["mobilite"]},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Aucune modification à enregistrer." in page
+
+
+def test_new_dates_of_an_open_contract_replan_the_meetings_not_held_yet(app, client, login,
+                                                                       world):
+    from app.onboarding.schedule import add_months
+
+    login("tutor")
+    held_on = TODAY - timedelta(days=9)
+    assert _record(client, world, held_on=held_on.isoformat()).status_code == 303
+    extra_day = TODAY + timedelta(days=3)
+    client.post(f"/contrats/{world.ref}/rencontres", data={"planned_on": extra_day.isoformat()})
+    login("employer")
+    start = TODAY + timedelta(days=60)
+    response = client.post(f"/contrats/{world.ref}/etapes/dates", data={
+        "start_on": start.isoformat(), "end_on": add_months(start, 12).isoformat(),
+        "accompaniment_months": "6"}, follow_redirects=True)
+    page = response.get_data(as_text=True).replace("\u00a0", " ")
+    assert "Les rencontres pas encore tenues suivent les nouvelles dates" in page
+    assert "rencontre à un mois déplacée au" in page and "rencontre de bilan déplacée" in page
+    contract = contract_of(app, world.ref)
+    first, month, final, extra = (contract.meeting(n) for n in (1, 2, 3, 4))
+    assert (first.held_on, first.planned_on) == (held_on, TODAY - timedelta(days=10))  # held
+    assert (month.planned_on, month.scheduled_on, month.moves) == (
+        add_months(start, 1), add_months(start, 1), 1)
+    assert final.planned_on == add_months(start, 6)
+    assert (extra.planned_on, extra.moves) == (extra_day, 0)  # an extra meeting stays
+    assert contract.overdue_meetings(TODAY) == []
+    with app.app_context():
+        details = db.session.scalars(select(AuditEntry.detail)).all()
+    assert any(d.startswith("Rencontres replanifiées avec les nouvelles dates : 2 déplacée au")
+               for d in details), details
+    # Saving a meeting again on the date it already has is never refused…
+    login("tutor")
+    assert _record(client, world, held_on=held_on.isoformat(),
+                   decisions="Autre décision.").status_code == 303
+    assert client.post(f"/contrats/{world.ref}/rencontres/4/date",
+                       data={"planned_on": extra_day.isoformat(), "planned_at": "9:00"}
+                       ).status_code == 303
+    # … but a new date still has to fit the contract.
+    refused = client.post(f"/contrats/{world.ref}/rencontres/4/date",
+                          data={"planned_on": (extra_day - timedelta(days=1)).isoformat()})
+    assert refused.status_code == 422 and "précéder d’un mois" in refused.get_data(as_text=True)
+    # A contract cut short: the one-month meeting no longer fits, it goes.
+    login("employer")
+    client.post(f"/contrats/{world.ref}/etapes/dates", data={
+        "start_on": start.isoformat(), "end_on": (start + timedelta(days=20)).isoformat(),
+        "accompaniment_months": "6"})
+    contract = contract_of(app, world.ref)
+    assert [m.number for m in contract.meetings] == [1, 4, 3]
+    assert contract.meeting(3).planned_on == start + timedelta(days=6)
+    # Longer again: it comes back, with the next number.
+    client.post(f"/contrats/{world.ref}/etapes/dates", data={
+        "start_on": start.isoformat(), "end_on": add_months(start, 12).isoformat(),
+        "accompaniment_months": "6"})
+    contract = contract_of(app, world.ref)
+    assert (contract.meeting(5).kind, contract.meeting(5).planned_on) == (
+        "one_month", add_months(start, 1))
+
+
+def test_forged_meeting_requests_are_refused_or_cleaned(app, client, login, world):
+    login("tutor")
+    _record(client, world)
+    held = contract_of(app, world.ref).meeting(1)
+    moved = client.post(f"/contrats/{world.ref}/rencontres/1/date",
+                        data={"planned_on": (TODAY + timedelta(days=5)).isoformat()})
+    assert moved.status_code == 422 and "corrigez sa date dans son compte rendu" in (
+        moved.get_data(as_text=True))
+    after = contract_of(app, world.ref).meeting(1)
+    assert (after.planned_on, after.moves) == (held.planned_on, held.moves)
+    # The same person ticked 30 times, or typed again among the others: once.
+    _record(client, world, attendees=["Karim Diallo (tuteur·rice)"] * 30,
+            other_attendees="Marie Roy (IDEC), marie roy (idec), Karim Diallo (tuteur·rice)")
+    assert contract_of(app, world.ref).meeting(1).attendees == [
+        "Karim Diallo (tuteur·rice)", "Marie Roy (IDEC)"]

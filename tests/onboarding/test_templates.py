@@ -96,3 +96,33 @@ def test_a_contract_opened_from_a_template_keeps_its_own_copy(app, client, login
         contract = db.session.scalar(select(Contract).where(Contract.newcomer_name ==
                                                             "Inès Moreau"))
         assert contract.job_description == "Soins d’hygiène et de confort."
+
+
+def test_a_template_line_that_cannot_be_kept_is_refused_by_its_number(app, client, login,
+                                                                      world):
+    login("trainer")
+    cases = [
+        (dict(FORM, objectives="Gérer seul·e une nuit\n\n| Aucune alerte manquée"),
+         "objectives", "Ligne 3 : écrivez l’objectif avant la barre verticale"),
+        (dict(FORM, objectives="x" * 301), "objectives", "Ligne 1 : 300 caractères au plus"),
+        (dict(FORM, savoir_faire="Prévenir les chutes\n" + "y" * 301), "savoir_faire",
+         "Ligne 2 : 300 caractères au plus par compétence."),
+        (dict(FORM, savoir_etre="z" * 301), "savoir_etre", "Ligne 1 : 300 caractères"),
+    ]
+    for data, name, message in cases:
+        response = client.post("/contrats/modeles/nouveau", data=data)
+        page = response.get_data(as_text=True).replace("\u00a0", " ").replace("\u202f", " ")
+        assert response.status_code == 422, name
+        assert f'id="{name}-erreur"' in page and message in page, name
+        assert data[name].splitlines()[-1] in page  # what was typed comes back
+    with app.app_context():
+        assert db.session.scalars(select(ContractTemplate)).all() == []
+
+
+def test_a_template_file_with_an_indicator_alone_is_named(app, runner, tmp_path):
+    (tmp_path / "seul.yml").write_text(
+        "title: Modèle\njob: ash\nobjectives:\n  - indicator: Sans objectif\n",
+        encoding="utf-8")
+    result = runner.invoke(args=["contracts", "templates", str(tmp_path)])
+    assert result.exit_code != 0 and "seul.yml" in result.output
+    assert "écrivez l’objectif" in result.output

@@ -1,5 +1,6 @@
 """Opening a contract step by step, with and without htmx, and what bad input does."""
 
+import re
 from datetime import date
 
 from sqlalchemy import func, select
@@ -126,7 +127,8 @@ def test_a_tutor_who_already_follows_two_newcomers_is_flagged_not_refused(app, c
         org = db.session.get(Organisation, world.org)
         tutor = db.session.get(factories.User, world.ids["other_tutor"])
         onboarding.make_contract(org, tutor=tutor)
-        onboarding.make_contract(org, tutor=tutor, status="draft")
+        onboarding.make_contract(org, tutor=tutor)
+        onboarding.make_contract(org, tutor=tutor, status="draft")  # not a person followed yet
     login("employer")
     _start(client, world)
     ref = _draft_ref(app)
@@ -330,3 +332,222 @@ def test_a_wizard_step_runs_a_fixed_number_of_queries(app, client, login, world)
     with counting_queries(app) as queries:
         assert client.get(f"/contrats/{ref}/etapes/parties").status_code == 200
     assert len(queries) <= 14, queries
+
+
+def _value(page: str, name: str) -> str | None:
+    """The value of the input called `name` in the page, or None when there is none."""
+    found = re.search(rf'<input type="(?:text|date)" name="{re.escape(name)}" id="[^"]*" '
+                      r'value="([^"]*)"', page)
+    return found.group(1) if found else None
+
+
+def test_a_refused_objectives_step_gives_back_everything_that_was_typed(app, client, login,
+                                                                       world):
+    login("employer")
+    _start(client, world)
+    ref = _draft_ref(app)
+    typed = {"objectif-lignes": "4",
+             "objectif-0-texte": "Toilettes du matin", "objectif-0-indicateur": "Six toilettes",
+             "objectif-0-echeance": "1999-02-10",
+             "objectif-1-texte": "Transmissions écrites", "objectif-1-indicateur": "Chaque jour",
+             "objectif-1-echeance": "2027-05-01",
+             "objectif-2-texte": "", "objectif-2-indicateur": "", "objectif-2-echeance":
+             "2027-06-01",
+             "objectif-3-texte": "", "objectif-3-indicateur": "Sans objectif",
+             "objectif-3-echeance": ""}
+    for headers in ({}, HX):
+        response = _step(client, ref, "objectifs", typed, headers)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422
+        for name, value in typed.items():
+            if name != "objectif-lignes":
+                assert _value(page, name) == value, (name, headers)
+        # Each error next to its own row's field, and all of them at once.
+        assert 'id="objectif-0-echeance-erreur"' in page
+        assert 'id="objectif-2-texte-erreur"' in page and 'id="objectif-3-texte-erreur"' in page
+        assert "Décrivez l’objectif" in page and "entre 2000 et 2100" in page
+        assert 'id="objectif-1-texte-erreur"' not in page
+        assert _value(page, "objectif-4-texte") is None  # no empty rows added on a refusal
+    assert contract_of(app, ref).objectives == []  # nothing saved
+
+
+def test_a_row_with_a_date_but_no_objective_is_refused_not_dropped(app, client, login, world):
+    login("employer")
+    _start(client, world)
+    ref = _draft_ref(app)
+    response = _step(client, ref, "objectifs", {
+        "objectif-lignes": "2", "objectif-0-texte": "Toilettes du matin",
+        "objectif-1-texte": "  ", "objectif-1-echeance": "2027-06-01"})
+    assert response.status_code == 422
+    assert 'id="objectif-1-texte-erreur"' in response.get_data(as_text=True)
+    assert contract_of(app, ref).objectives == []
+    # Emptied entirely, a row goes away.
+    response = _step(client, ref, "objectifs", {
+        "objectif-lignes": "2", "objectif-0-texte": "Toilettes du matin",
+        "objectif-1-texte": "", "objectif-1-echeance": ""})
+    assert response.status_code == 303
+    assert [o["text"] for o in contract_of(app, ref).objectives] == ["Toilettes du matin"]
+
+
+def test_a_refused_skills_step_gives_back_every_label(app, client, login, world):
+    login("employer")
+    _start(client, world)
+    ref = _draft_ref(app)
+    response = _step(client, ref, "competences", {
+        "competence-lignes": "3", "competence-0-type": "savoir-faire",
+        "competence-0-libelle": "Réaliser une toilette", "competence-1-type": "savoir-etre",
+        "competence-1-libelle": "Écouter", "competence-2-type": "savoir-voler",
+        "competence-2-libelle": "Voler"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "savoir-faire ou savoir-être" in page
+    assert _value(page, "competence-0-libelle") == "Réaliser une toilette"
+    assert _value(page, "competence-1-libelle") == "Écouter"
+    assert contract_of(app, ref).skills == []
+
+
+def test_without_javascript_one_more_row_comes_back_with_what_was_typed(app, client, login,
+                                                                       world):
+    login("tutor")  # an open contract: 1 objective and 3 empty rows
+    page = client.get(f"/contrats/{world.ref}/etapes/objectifs").get_data(as_text=True)
+    assert 'name="objectif-lignes" value="4"' in page and "Ajouter une ligne" in page
+    typed = {"objectif-lignes": "4", "objectif-0-cle": "o-toilettes",
+             "objectif-0-texte": "Toilettes du matin, seul·e",
+             "objectif-1-texte": "Un", "objectif-2-texte": "Deux", "objectif-3-texte": "Trois",
+             "objectif-3-echeance": "2027-05-01", "action": "ligne"}
+    response = _step(client, world.ref, "objectifs", typed)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'name="objectif-lignes" value="5"' in page
+    assert _value(page, "objectif-3-texte") == "Trois" and _value(
+        page, "objectif-3-echeance") == "2027-05-01"
+    assert _value(page, "objectif-4-texte") == ""
+    assert 'id="objectif-4-texte" value="" maxlength="300" autofocus' in page
+    assert contract_of(app, world.ref).objectives[0]["text"] == (
+        "Réaliser seul·e les toilettes du matin")  # nothing saved yet
+    fragment = _step(client, world.ref, "objectifs", typed, HX).get_data(as_text=True)
+    assert fragment.lstrip().startswith('<div id="wizard"')
+    assert 'id="objectif-4-texte" value="" maxlength="300" data-focus-after-swap' in fragment
+    # The skills: one more row of the kind asked for.
+    page = _step(client, world.ref, "competences", {
+        "competence-lignes": "2", "competence-0-type": "savoir-faire",
+        "competence-0-cle": "s-toilette", "competence-0-libelle": "Toilette",
+        "competence-1-type": "savoir-etre", "competence-1-libelle": "Écoute",
+        "action": "ligne-savoir-etre"}).get_data(as_text=True)
+    assert 'name="competence-lignes" value="3"' in page
+    assert _value(page, "competence-0-libelle") == "Toilette"
+    assert _value(page, "competence-1-libelle") == "Écoute"
+    assert _value(page, "competence-2-libelle") == ""
+    assert 'name="competence-2-type" value="savoir-etre"' in page
+
+
+def test_duplicate_keys_get_their_own_key(app, client, login, world):
+    login("tutor")
+    response = _step(client, world.ref, "competences", {
+        "competence-lignes": "2", "competence-0-type": "savoir-faire",
+        "competence-0-cle": "s-toilette", "competence-0-libelle": "Toilette",
+        "competence-1-type": "savoir-faire", "competence-1-cle": "s-toilette",
+        "competence-1-libelle": "Toilette bis"})
+    assert response.status_code == 303
+    keys = [s["key"] for s in contract_of(app, world.ref).skills]
+    assert keys[0] == "s-toilette" and len(set(keys)) == 2
+    response = _step(client, world.ref, "objectifs", {
+        "objectif-lignes": "2", "objectif-0-cle": "o-toilettes", "objectif-0-texte": "Un",
+        "objectif-1-cle": "o-toilettes", "objectif-1-texte": "Deux"})
+    assert response.status_code == 303
+    keys = [o["key"] for o in contract_of(app, world.ref).objectives]
+    assert keys[0] == "o-toilettes" and len(set(keys)) == 2
+
+
+def test_choosing_no_tutor_again_answers_the_empty_warnings_alone(app, client, login, world):
+    login("employer")
+    _start(client, world)
+    ref = _draft_ref(app)
+    _step(client, ref, "parties", {"tutor_id": str(world.ids["tutor"])})  # warned tutor saved
+    for value in ("", "abc", "9999", str(world.ids["foreign_tutor"])):
+        response = client.get(f"/contrats/{ref}/etapes/parties?tutor_id={value}", headers=HX)
+        fragment = response.get_data(as_text=True)
+        assert response.status_code == 200, value
+        assert fragment.lstrip().startswith('<div id="tutor_warnings"'), value
+        assert 'id="wizard"' not in fragment and "<form" not in fragment, value
+        assert "parcours" not in fragment, value  # not the saved tutor's warnings
+
+
+def test_only_the_organisations_employers_see_the_tutors_training_and_load(app, client, login,
+                                                                          world):
+    with app.app_context():
+        org = db.session.get(Organisation, world.org)
+        tutor = db.session.get(factories.User, world.ids["other_tutor"])
+        onboarding.make_contract(org, tutor=tutor)
+        onboarding.make_contract(org, tutor=tutor)
+    login("referent")  # opens a contract for EHPAD Les Tilleuls, a person they support
+    _start(client, world)
+    ref = _draft_ref(app)
+    url = f"/contrats/{ref}/etapes/parties"
+    page = client.get(url).get_data(as_text=True)
+    assert "Thomas Girard" in page  # the names, to choose a tutor
+    assert "Léa Fontaine" not in page  # not who was hired there (newcomer accounts)
+    assert 'name="newcomer_id"' not in page
+    for answer in (client.get(f"{url}?tutor_id={world.ids['other_tutor']}", headers=HX),
+                   client.get(f"{url}?tutor_id={world.ids['other_tutor']}")):
+        text = answer.get_data(as_text=True)
+        assert "parcours" not in text and "accompagne déjà" not in text
+    saved = _step(client, ref, "parties", {"tutor_id": str(world.ids["other_tutor"]),
+                                           "referent_id": str(world.ids["referent"])})
+    assert saved.status_code == 303
+    next_page = client.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "parcours" not in next_page and "accompagne déjà" not in next_page
+    login("employer")  # the employer, on the same step, is warned
+    page = client.get(url).get_data(as_text=True)
+    assert "accompagne déjà 2 personnes" in page and 'name="newcomer_id"' in page
+    assert "Léa Fontaine" in page
+
+
+def test_a_referent_saving_the_parties_keeps_the_newcomers_account(app, client, login, world):
+    login("referent")
+    response = _step(client, world.ref, "parties", {"tutor_id": str(world.ids["tutor"]),
+                                                    "referent_id": str(world.ids["referent"]),
+                                                    "newcomer_id": ""})
+    assert response.status_code == 303
+    assert contract_of(app, world.ref).newcomer_id == world.ids["newcomer"]
+
+
+def test_after_an_htmx_step_the_focus_goes_to_the_heading_or_the_errors(app, client, login,
+                                                                       world):
+    login("employer")
+    _start(client, world)
+    ref = _draft_ref(app)
+    fragment = client.get(f"/contrats/{ref}/etapes/dates", headers=HX).get_data(as_text=True)
+    assert '<h2 id="etape-titre" tabindex="-1" data-focus-after-swap>' in fragment
+    assert fragment.count("data-focus-after-swap") == 1
+    # A whole page never carries it: it would steal the focus at the next swap.
+    assert "data-focus-after-swap" not in client.get(f"/contrats/{ref}/etapes/dates").get_data(
+        as_text=True)
+    refused = _step(client, ref, "dates", {"start_on": "2027-06-01", "end_on": "2027-01-01",
+                                           "accompaniment_months": "6"}, HX)
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and body.count("data-focus-after-swap") == 1
+    assert re.search(r'<div class="alert alert--error" role="alert" tabindex="-1" '
+                     r'data-focus-after-swap>', body)
+    assert '<a href="#end_on">' in body
+    rows = _step(client, ref, "objectifs", {"objectif-lignes": "1", "objectif-0-echeance":
+                                            "2027-13-01"}, HX).get_data(as_text=True)
+    assert rows.count("data-focus-after-swap") == 1 and '<a href="#objectif-0-echeance">' in rows
+    radio = _step(client, ref, "personne", {"newcomer_name": "Inès Moreau", "job": "ash",
+                                            "contract_type": "cdi-plus"}, HX)
+    assert '<a href="#contract_type-1">' in radio.get_data(as_text=True)
+
+
+def test_the_template_chosen_gives_the_job_unless_another_is_chosen(app, client, login, world):
+    ash = _template(app, job="ash", title="ASH en EHPAD")
+    login("employer")
+    page = client.get("/contrats/nouveau").get_data(as_text=True)
+    assert '<option selected value="">Celui du modèle choisi</option>' in page
+    assert _start(client, world, ash, job="").status_code == 303
+    assert contract_of(app, _draft_ref(app)).job == "ash"
+    with app.app_context():
+        db.session.execute(db.delete(Contract).where(Contract.newcomer_name == "Inès Moreau"))
+        db.session.commit()
+    assert _start(client, world, ash, job="aes").status_code == 303  # chosen: it wins
+    assert contract_of(app, _draft_ref(app)).job == "aes"
+    refused = _start(client, world, "", job="", newcomer_name="Sans Modèle")
+    assert refused.status_code == 422 and 'id="job-erreur"' in refused.get_data(as_text=True)
