@@ -322,3 +322,31 @@ def private_section(thread: Thread | None, user: User, rights, limit: int = 5):
     return PrivateSection(thread=thread, rights=rights, posts=posts,
                           post_rights={p.id: policy.post_rights(user, rights, p) for p in posts},
                           thanked=thanked_posts(user, ids), reports=reports)
+
+
+def personal_data(user: User) -> dict:
+    """What discussions hold about a person, for their data download: their messages
+    (one query, however many), their e-mail preference, what they follow."""
+    from app.discussions.notifications import frequency_of
+
+    posts = db.session.scalars(
+        select(Post).options(joinedload(Post.thread))
+        .where(Post.author_id == user.id, Post.deleted_at.is_(None))
+        .order_by(Post.created_at, Post.id)).all()
+    followed = db.session.scalars(
+        select(Thread.title).join(Subscription, Subscription.thread_id == Thread.id)
+        .where(Subscription.user_id == user.id).order_by(Thread.id)).all()
+    return {
+        "messages": [{
+            "discussion": post.thread.title,
+            "fil_prive": post.thread.is_private,
+            "numero": post.number,
+            "ecrit_le": post.created_at.isoformat(timespec="seconds") + "Z",
+            "modifie_le": (post.edited_at.isoformat(timespec="seconds") + "Z"
+                           if post.edited_at else None),
+            "masque_par_la_moderation": post.hidden_at is not None,
+            "texte": post.body_md,
+        } for post in posts],
+        "discussions_suivies": list(followed),
+        "notifications_par_e_mail": frequency_of(user),
+    }

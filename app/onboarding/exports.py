@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import User
+from app.discussions.queries import personal_data as discussion_data
 from app.extensions import db
 from app.onboarding.models import (
     CONTRACT_TYPES,
@@ -128,6 +129,7 @@ def personal_data(user: User) -> dict:
                               for m in user.active_memberships],
         },
         "contrats_d_accueil": [_for(user, c) for c in contracts],
+        "discussions": discussion_data(user),
     }
 
 

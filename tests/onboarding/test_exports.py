@@ -445,3 +445,29 @@ def test_the_figures_hide_small_counts_and_label_their_data_tables(app, client, 
     # One open contract, one sector: « moins de 3 », no bar for it.
     chart = re.search(r'<figure class="chart">.*?</figure>', page, re.S).group(0)
     assert "moins de 3" in chart and "<rect" not in chart
+
+
+def test_personal_data_holds_the_persons_own_messages_and_no_one_elses(app, client, login,
+                                                                        world):
+    from app.discussions.models import Thread
+    from tests import factories
+
+    with app.app_context():
+        from sqlalchemy import select
+
+        private = db.session.scalar(select(Thread).where(
+            Thread.private_key == f"contract:{world.contract}"))
+        factories.make_reply(db.session.get(User, world.ids["tutor"]), private,
+                             "Mon message dans le fil privé")
+        factories.make_reply(db.session.get(User, world.ids["referent"]), private,
+                             "Le message de la référente")
+        factories.make_thread(db.session.get(User, world.ids["tutor"]),
+                              title="Ma question publique", body="Une question")
+    login("tutor")
+    data = json.loads(client.get("/compte/mes-donnees.json").get_data(as_text=True))
+    messages = data["discussions"]["messages"]
+    assert [(m["texte"], m["fil_prive"]) for m in messages] == [
+        ("Mon message dans le fil privé", True), ("Une question", False)]
+    assert "Ma question publique" in data["discussions"]["discussions_suivies"]
+    assert data["discussions"]["notifications_par_e_mail"] == "daily"
+    assert "Le message de la référente" not in json.dumps(data, ensure_ascii=False)
