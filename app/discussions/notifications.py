@@ -28,7 +28,7 @@ from app.discussions.models import (
     Thread,
 )
 from app.extensions import db
-from app.mailer import external_url, send_mail
+from app.mailer import external_url, one_connection, send_mail
 from app.markup import plain_text
 
 log = logging.getLogger(__name__)
@@ -178,17 +178,18 @@ def deliver_immediate(ids: list[int]) -> int:
     users = {u.id: u for u in db.session.scalars(
         select(User).where(User.id.in_({n.user_id for n in notifications})))}
     sent = []
-    for n in notifications:
-        user = users[n.user_id]
-        try:
-            send_mail(user.email, f"Compagnon : {describe(n)}", "discussion_notification",
-                      user=user, notification=n, sentence=describe(n), excerpt=excerpt(n),
-                      link=link(n, external=True),
-                      preferences=external_url("discussions.preferences"))
-        except (OSError, smtplib.SMTPException):
-            log.exception("Notification e-mail to %s not sent", user.email)
-        else:
-            sent.append(n.id)
+    with one_connection():
+        for n in notifications:
+            user = users[n.user_id]
+            try:
+                send_mail(user.email, f"Compagnon : {describe(n)}", "discussion_notification",
+                          user=user, notification=n, sentence=describe(n), excerpt=excerpt(n),
+                          link=link(n, external=True),
+                          preferences=external_url("discussions.preferences"))
+            except (OSError, smtplib.SMTPException):
+                log.exception("Notification e-mail to %s not sent", user.email)
+            else:
+                sent.append(n.id)
     if sent:
         db.session.execute(update(Notification).where(Notification.id.in_(sent))
                            .values(emailed_at=utcnow()))
@@ -254,31 +255,32 @@ def send_digests(frequency: EmailFrequency, now: datetime | None = None) -> int:
         User.id.in_(by_user), User.active.is_(True)))}
     loaded = {n.id: n for n in _load([i for ids in by_user.values() for i in ids])}
     sent = 0
-    for user_id, ids in by_user.items():
-        user = users.get(user_id)
-        if user is None:
-            continue
-        notifications = [loaded[i] for i in ids]
-        sections = _digest_sections(notifications)
-        period = "de la semaine" if frequency == EmailFrequency.WEEKLY else "du jour"
-        count = len(notifications)
-        try:
-            send_mail(user.email,
-                      f"Compagnon : votre résumé {period} ({count} notification"
-                      f"{'s' if count > 1 else ''})",
-                      "discussion_digest", user=user, sections=sections,
-                      rhythm="chaque semaine" if frequency == EmailFrequency.WEEKLY
-                      else "chaque jour",
-                      preferences=external_url("discussions.preferences"),
-                      centre=external_url("discussions.notifications_centre"))
-        except (OSError, smtplib.SMTPException):
-            log.exception("Digest to %s not sent; it will be tried again", user.email)
-            continue
-        # Marked per person, right after their mail: an interrupted run resends nothing.
-        db.session.execute(update(Notification).where(Notification.id.in_(ids))
-                           .values(emailed_at=now))
-        db.session.commit()
-        sent += 1
+    with one_connection():
+        for user_id, ids in by_user.items():
+            user = users.get(user_id)
+            if user is None:
+                continue
+            notifications = [loaded[i] for i in ids]
+            sections = _digest_sections(notifications)
+            period = "de la semaine" if frequency == EmailFrequency.WEEKLY else "du jour"
+            count = len(notifications)
+            try:
+                send_mail(user.email,
+                          f"Compagnon : votre résumé {period} ({count} notification"
+                          f"{'s' if count > 1 else ''})",
+                          "discussion_digest", user=user, sections=sections,
+                          rhythm="chaque semaine" if frequency == EmailFrequency.WEEKLY
+                          else "chaque jour",
+                          preferences=external_url("discussions.preferences"),
+                          centre=external_url("discussions.notifications_centre"))
+            except (OSError, smtplib.SMTPException):
+                log.exception("Digest to %s not sent; it will be tried again", user.email)
+                continue
+            # Marked per person, right after their mail: an interrupted run resends nothing.
+            db.session.execute(update(Notification).where(Notification.id.in_(ids))
+                               .values(emailed_at=now))
+            db.session.commit()
+            sent += 1
     return sent
 
 

@@ -19,7 +19,7 @@ from app.accounts import services as accounts
 from app.accounts.models import Membership, Organisation, OrganisationKind, Role, User, utcnow
 from app.catalogue.queries import trained_tutor_ids
 from app.extensions import db
-from app.mailer import external_url, send_mail
+from app.mailer import external_url, one_connection, send_mail
 from app.onboarding import policy, schedule, thread, wording
 from app.onboarding.models import (
     CONTRACT_PARTIES,
@@ -988,22 +988,23 @@ def send_reminders(today: date) -> int:
         .where(Reminder.meeting_id.in_([m.id for m in meetings]))
     )} if meetings else set()
     sent = 0
-    for meeting in meetings:
-        kind = "overdue" if meeting.planned_on < today else "due"
-        for person in _party_accounts(meeting.contract):
-            key = (meeting.id, person.id, kind, meeting.planned_on)
-            if key in sent_keys:
-                continue
-            # The row first: a crash after it loses one e-mail, never sends two.
-            db.session.add(Reminder(meeting_id=meeting.id, user_id=person.id, kind=kind,
-                                    planned_on=meeting.planned_on))
-            db.session.commit()
-            try:
-                _mail_reminder(person, meeting, kind)
-            except (OSError, smtplib.SMTPException):
-                log.exception("Reminder to user %s not sent", person.id)
-                continue
-            sent += 1
+    with one_connection():
+        for meeting in meetings:
+            kind = "overdue" if meeting.planned_on < today else "due"
+            for person in _party_accounts(meeting.contract):
+                key = (meeting.id, person.id, kind, meeting.planned_on)
+                if key in sent_keys:
+                    continue
+                # The row first: a crash after it loses one e-mail, never sends two.
+                db.session.add(Reminder(meeting_id=meeting.id, user_id=person.id, kind=kind,
+                                        planned_on=meeting.planned_on))
+                db.session.commit()
+                try:
+                    _mail_reminder(person, meeting, kind)
+                except (OSError, smtplib.SMTPException):
+                    log.exception("Reminder to user %s not sent", person.id)
+                    continue
+                sent += 1
     return sent
 
 

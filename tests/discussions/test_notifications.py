@@ -1,6 +1,7 @@
 """Notifications: who gets one, the centre and its badge, e-mail preferences, digests."""
 
 from datetime import timedelta
+from typing import ClassVar
 
 from sqlalchemy import select
 
@@ -257,3 +258,74 @@ def test_a_mail_server_down_never_turns_a_reply_into_an_error(app, client, login
     response = client.post(f"/discussions/{thread_id}/repondre", data={"body": "Réponse"})
     assert response.status_code == 303
     assert notifications_of(app, world.ids["tutor"])[0].emailed_at is None
+
+
+class _FakeSMTP:
+    """Stands for smtplib.SMTP: counts the connections and the messages sent."""
+
+    opened: ClassVar[list["_FakeSMTP"]] = []
+
+    def __init__(self, host, port):
+        self.sent: list[list[str]] = []
+        _FakeSMTP.opened.append(self)
+
+    def set_debuglevel(self, level):
+        pass
+
+    def starttls(self):
+        pass
+
+    def sendmail(self, sender, recipients, message, *options):
+        self.sent.append(recipients)
+
+    def quit(self):
+        pass
+
+
+def _smtp(app, monkeypatch):
+    import smtplib
+
+    _FakeSMTP.opened = []
+    monkeypatch.setattr(smtplib, "SMTP", _FakeSMTP)
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.example.test")
+    monkeypatch.setattr(app.extensions["mail"], "server", "smtp.example.test")
+    monkeypatch.setattr(app.extensions["mail"], "suppress", False)  # TESTING suppresses
+    return _FakeSMTP
+
+
+def test_a_digest_run_sends_every_mail_over_one_smtp_connection(app, runner, world,
+                                                                monkeypatch):
+    thread_id = ask(app, world, role="tutor", title="Le premier week-end")
+    answer(app, world, thread_id, role="peer")
+    answer(app, world, thread_id, role="employer")
+    answer(app, world, thread_id, role="newcomer")
+    smtp = _smtp(app, monkeypatch)
+    result = runner.invoke(args=["notifications", "digest", "--daily"])
+    assert "3 résumés envoyés." in result.output, result.output
+    assert len(smtp.opened) == 1
+    assert len(smtp.opened[0].sent) == 3
+
+
+def test_an_unreachable_server_is_tried_once_per_run_and_the_digests_wait(app, runner, world,
+                                                                        monkeypatch):
+    thread_id = ask(app, world, role="tutor")
+    answer(app, world, thread_id, role="peer")
+    answer(app, world, thread_id, role="employer")
+    attempts = []
+
+    class Refusing(_FakeSMTP):
+        def __init__(self, host, port):
+            attempts.append(host)
+            raise ConnectionRefusedError("no server")
+
+    import smtplib
+
+    smtp = _smtp(app, monkeypatch)
+    monkeypatch.setattr(smtplib, "SMTP", Refusing)
+    result = runner.invoke(args=["notifications", "digest", "--daily"])
+    assert result.exit_code == 0 and "0 résumé envoyé." in result.output
+    assert attempts == ["smtp.example.test"]  # one timeout, not one per person
+    assert all(n.emailed_at is None for n in notifications_of(app, world.ids["tutor"]))
+    monkeypatch.setattr(smtplib, "SMTP", smtp)  # the server is back: the next run sends
+    assert "2 résumés envoyés." in runner.invoke(
+        args=["notifications", "digest", "--daily"]).output
