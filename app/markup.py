@@ -129,8 +129,9 @@ def render_markdown(text: str) -> Markup:
 
 
 def plain_text(text: str, limit: int | None = None) -> str:
-    """The text of some Markdown without its markup (excerpts, e-mails)."""
-    words = nh3.clean(_markdown(text), tags=set()).split()
+    """The text of some Markdown without its markup (excerpts, e-mails, the index): plain
+    characters, « & » and « < » included; whatever shows it escapes it again if HTML."""
+    words = html_module.unescape(nh3.clean(_markdown(text), tags=set())).split()
     result = " ".join(words)
     if limit and len(result) > limit:
         result = result[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -134,7 +134,7 @@ MATRIX = {
     "discussions.moderation": ("GET", "/discussions/moderation", REVIEWERS),
     "discussions.moderation_log": ("GET", "/discussions/moderation/journal", REVIEWERS),
     "discussions.hide": ("GET", "/discussions/messages/{reply}/masquer", REVIEWERS),
-    "discussions.restore": ("POST", "/discussions/messages/{reply}/retablir", REVIEWERS),
+    "discussions.restore": ("GET", "/discussions/messages/{reply}/retablir", REVIEWERS),
     "discussions.dismiss": ("POST", "/discussions/messages/{reply}/classer", REVIEWERS),
     "discussions.lock": ("GET", "/discussions/{thread}/verrouiller", REVIEWERS),
     "discussions.pin": ("POST", "/discussions/{thread}/epingler", REVIEWERS),

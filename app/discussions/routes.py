@@ -352,6 +352,12 @@ def edit_post(post_id: int):
     """Edit one's own message (in place with htmx); the earlier text stays in its history."""
     found, rights, own = get_post(post_id)
     if not own.edit:
+        if found.author_id == current_user.id and found.is_shown and found.thread.locked:
+            # Locked meanwhile: say so, and give back the text that was not saved.
+            unsent = request.form.get(f"m{found.id}-body", "") if request.method == "POST" else ""
+            return render("discussions/edit_post.html", block="edit_form", post=found,
+                          form=None, thread=found.thread, unsent=unsent,
+                          status=422 if request.method == "POST" else 200)
         abort(403)
     with_title = found.is_question and not found.thread.is_private
     form = EditPostForm(prefix=f"m{found.id}", with_title=with_title)
@@ -557,18 +563,22 @@ def _back(post: Post) -> str:
     return _thread_url(post.thread, post.number)
 
 
-@bp.post("/discussions/messages/<int:post_id>/retablir")
+@bp.route("/discussions/messages/<int:post_id>/retablir", methods=["GET", "POST"])
 @login_required
 def restore(post_id: int):
-    """Show a hidden message again."""
+    """Show a hidden message again, with a reason (optional) sent to its author."""
     found, _ = _moderated_post(post_id)
-    try:
-        services.restore_post(current_user, found, request.form.get("reason", ""))
-    except services.DiscussionError as error:
-        flash(error.message, "error")
-    else:
-        flash("Message rétabli.", "success")
-    return redirect(_back(found), 303)
+    form = ModerationForm()
+    if form.validate_on_submit():
+        try:
+            services.restore_post(current_user, found, form.reason.data)
+        except services.DiscussionError as error:
+            field_error(form, error.message, error.field)
+        else:
+            flash("Message rétabli ; son auteur·e en est prévenu·e.", "success")
+            return redirect(_back(found), 303)
+    return render("discussions/moderate.html", form=form, post=found, thread=found.thread,
+                  action="restore", status=422 if form.is_submitted() else 200)
 
 
 @bp.post("/discussions/messages/<int:post_id>/classer")

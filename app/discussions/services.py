@@ -573,7 +573,7 @@ def restore_post(actor: User, post: Post, reason: str = "") -> None:
     ids = notifications.notify(
         NotificationKind.MODERATION, {post.author_id} if post.author_id else set(), thread,
         post, actor, message=f"Votre message dans « {thread.title} » est de nouveau visible."
-                             + (f" {reason}" if reason else ""))
+                             + (f" Raison : {reason}" if reason else ""))
     db.session.commit()
     notifications.deliver_immediate(ids)
 

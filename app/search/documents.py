@@ -5,7 +5,6 @@ Onboarding contracts and private threads are never turned into documents, nor ar
 threads whose question was deleted or hidden, nor the text of hidden posts.
 """
 
-import html
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -58,7 +57,7 @@ def practice_document(practice: Practice, labels: Vocabulary | None = None) -> D
     return Document(
         key=f"practice:{practice.id}", type="practice", slug=practice.slug,
         title=practice.title, summary=practice.summary,
-        body=html.unescape(plain_text(practice.body_md)), tags=list(practice.tags or []),
+        body=plain_text(practice.body_md), tags=list(practice.tags or []),
         labels=_labels(practice, labels), category=practice.category, phase=practice.phase,
         sector=practice.sector,
         organisation=practice.organisation.name, organisation_id=practice.organisation_id,
@@ -96,7 +95,7 @@ def module_document(module: Module, labels: Vocabulary | None = None) -> Documen
     return Document(
         key=f"module:{module.id}", type="module", slug=module.slug, title=module.title,
         summary=module.summary,
-        body=html.unescape(plain_text(module.intro_md)) + " " + " ".join(module.objectives),
+        body=plain_text(module.intro_md) + " " + " ".join(module.objectives),
         labels=(labels or {}).get(("category", module.theme), module.theme),
         category=module.theme, status="published" if module.is_published else "draft",
         url=f"/formations/{module.slug}",
@@ -110,7 +109,7 @@ def lesson_document(lesson: Lesson, labels: Vocabulary | None = None) -> Documen
     return Document(
         key=f"lesson:{lesson.id}", type="lesson", slug=module.slug, title=lesson.title,
         summary=f"Leçon du module « {module.title} »",
-        body=html.unescape(plain_text(lesson.body_md)),
+        body=plain_text(lesson.body_md),
         labels=(labels or {}).get(("category", module.theme), module.theme),
         category=module.theme, status="published" if module.is_published else "draft",
         url=f"/formations/{module.slug}/lecons/{lesson.slug}",

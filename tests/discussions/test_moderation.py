@@ -98,7 +98,20 @@ def test_restoring_shows_the_post_again_and_is_logged(app, client, login, world)
     post_id = answer(app, world, thread_id, body="Finalement correct")
     login("trainer")
     client.post(f"/discussions/messages/{post_id}/masquer", data={"reason": "Doute"})
-    client.post(f"/discussions/messages/{post_id}/retablir")
+    page = _text(client.get(f"/discussions/messages/{post_id}/retablir"))
+    assert "Rétablir un message" in page and "Raison du masquage : Doute" in page
+    too_long = client.post(f"/discussions/messages/{post_id}/retablir",
+                           data={"reason": "x" * 1001})
+    assert too_long.status_code == 422
+    assert 'id="reason-erreur"' in _text(too_long) and "1 000 caractères au plus." in \
+        _text(too_long)
+    assert post_state(app, post_id).hidden_at is not None
+    response = client.post(f"/discussions/messages/{post_id}/retablir",
+                           data={"reason": "Vérifié avec l’équipe : rien à redire."})
+    assert response.status_code == 303
+    told = notifications_of(app, world.ids["peer"], "moderation")
+    assert told[-1].message.endswith("est de nouveau visible. Raison : Vérifié avec l’équipe : "
+                                    "rien à redire.")
     login("employer")
     assert "Finalement correct" in _text(client.get(f"/discussions/{thread_id}"))
     assert count(app, ModerationAction) == 2
@@ -249,12 +262,12 @@ def test_a_forged_overlong_reason_is_refused_without_an_error_page(app, client, 
     login("tutor")
     client.post(f"/discussions/messages/{post_id}/signaler", data={"reason": "hors-sujet"})
     login("trainer")
-    for url in (f"/discussions/messages/{post_id}/classer",
-                f"/discussions/messages/{post_id}/retablir"):
-        response = client.post(url, data={"reason": "a" * 1001}, follow_redirects=True)
-        assert response.status_code == 200
-        assert "1000 caractères au plus." in _text(response) or "n’est pas masqué" in _text(
-            response)
+    response = client.post(f"/discussions/messages/{post_id}/classer",
+                           data={"reason": "a" * 1001}, follow_redirects=True)
+    assert response.status_code == 200 and "1000 caractères au plus." in _text(response)
+    response = client.post(f"/discussions/messages/{post_id}/retablir",
+                           data={"reason": "a" * 1001})
+    assert response.status_code == 422 and "1 000 caractères au plus." in _text(response)
     assert count(app, Report, Report.resolved_at.is_(None)) == 1
 
 

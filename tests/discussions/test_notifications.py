@@ -176,6 +176,16 @@ def test_immediate_mails_at_once_with_the_excerpt(app, client, login, world):
     assert notifications_of(app, world.ids["tutor"])[0].emailed_at is not None
 
 
+def test_mails_quote_the_text_as_written_without_html_entities(app, client, login, world):
+    login("tutor")
+    client.post("/notifications/preferences", data={"email_frequency": "immediate"})
+    thread_id = ask(app, world, role="tutor", title="Le week-end")
+    answer(app, world, thread_id, role="peer", body="Soins & repas : <b>avant</b> 8 h")
+    mail = outbox(app)[0]
+    assert "« Soins & repas : <b>avant</b> 8 h »" in mail
+    assert "&amp;" not in mail and "&lt;" not in mail
+
+
 def test_a_forged_preference_is_refused_and_the_old_one_kept(app, client, login, world):
     login("tutor")
     response = client.post("/notifications/preferences", data={"email_frequency": "hourly"})

@@ -536,6 +536,31 @@ def test_a_reply_to_a_thread_locked_meanwhile_gives_the_text_back(app, client, l
         assert "Ma longue réponse écrite avant" in page
 
 
+def test_an_edit_to_a_thread_locked_meanwhile_gives_the_text_back(app, client, login, world):
+    from app.discussions import services
+    from app.extensions import db
+    from tests.discussions.conftest import user
+
+    thread_id = ask(app, world)
+    post_id = answer(app, world, thread_id, role="peer", body="Première version")
+    login("peer")
+    assert client.get(f"/discussions/messages/{post_id}/modifier").status_code == 200
+    with app.app_context():
+        services.set_locked(user(world.ids["trainer"]), db.session.get(Thread, thread_id), True,
+                            "Clos")
+    for headers in ({}, HX):
+        response = client.post(f"/discussions/messages/{post_id}/modifier", headers=headers,
+                               data={f"m{post_id}-body": "Ma version corrigée avec soin"})
+        assert response.status_code == 422
+        page = _text(response)
+        assert "Cette discussion est verrouillée" in page
+        assert "Ma version corrigée avec soin" in page
+    assert post_state(app, post_id).body_md == "Première version"
+    login("tutor")  # someone else's post: still refused
+    assert client.post(f"/discussions/messages/{post_id}/modifier",
+                       data={f"m{post_id}-body": "x"}).status_code == 403
+
+
 def test_a_hidden_post_is_never_quoted(app, client, login, world):
     from app.discussions import services
     from app.extensions import db
