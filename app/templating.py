@@ -12,7 +12,7 @@ from app.onboarding import policy as onboarding_policy
 from app.web import wants_fragment
 
 
-def _date(value, style: str = "long") -> str:
+def french_date(value, style: str = "long") -> str:
     """« 1er décembre 2026 »: French writes the first day of a month as an ordinal."""
     if not value:
         return ""
@@ -23,7 +23,7 @@ def _date(value, style: str = "long") -> str:
 
 
 def register(app: Flask) -> None:
-    app.jinja_env.filters["date"] = _date
+    app.jinja_env.filters["date"] = french_date
     app.jinja_env.filters["datetime"] = lambda value, style="medium": (
         format_datetime(value, style) if value else ""
     )

@@ -1,6 +1,7 @@
 """Contract forms. Fixed fields are WTForms fields; the rows that people add (objectives,
 skills, one assessment per skill) are read by the functions at the end, by name."""
 
+import re
 from datetime import date, datetime
 
 from flask_wtf import FlaskForm
@@ -290,12 +291,15 @@ def parse_date(text: str | None) -> date | None:
 
 
 def row_count(form, prefix: str, limit: int) -> int:
-    """How many rows the form sent (the « n » of `prefix-n-…`), within a limit."""
+    """How many rows the form sent (the « n » of `prefix-n-…`), within a limit: at least
+    the rows whose fields it holds, so that a forged or missing count erases nothing."""
+    pattern = re.compile(rf"{re.escape(prefix)}-(\d{{1,3}})-[a-z]+")
+    sent = [int(found.group(1)) for key in form if (found := pattern.fullmatch(key))]
     try:
         count = int(form.get(f"{prefix}-lignes", "0"))
     except ValueError:
         count = 0
-    return max(0, min(count, limit))
+    return max(0, min(max(count, max(sent, default=-1) + 1), limit))
 
 
 def read_objectives(form) -> tuple[list[services.Objective], dict[str, str]]:

@@ -9,7 +9,6 @@ import json
 import re
 
 from flask import Response, abort, current_app, flash, redirect, request, url_for
-from flask_babel import format_date
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -44,6 +43,7 @@ from app.onboarding.models import (
     Contract,
     ContractTemplate,
 )
+from app.templating import french_date
 from app.web import field_error, render, wants_fragment
 
 REF = re.compile(r"[A-Za-z0-9_-]{16}")
@@ -245,7 +245,7 @@ def _save_step(contract: Contract, step: str, form) -> tuple[dict[str, str] | No
     if step == "objectifs":
         rows, errors = forms.read_objectives(request.form)
         # Every row's problems at once, each next to its field (the service checks again).
-        errors = services.objective_problems(rows) | errors
+        errors = services.objective_problems(rows, contract.start_on) | errors
         if errors:
             return errors, False
         return None, services.save_objectives(user, contract, rows)
@@ -282,7 +282,7 @@ def _replanned_message(replanned) -> str:
     parts = [f"{meeting.kind_label.lower()} " + (
         "retirée (elle ne tient plus dans le contrat)" if what == "removed"
         else f"{'ajoutée' if what == 'added' else 'déplacée'} au "
-             f"{format_date(meeting.planned_on, 'long')}") for what, meeting in replanned]
+             f"{french_date(meeting.planned_on)}") for what, meeting in replanned]
     return ("Les rencontres pas encore tenues suivent les nouvelles dates : " + " ; ".join(parts)
             + ". Les rencontres tenues et les rencontres supplémentaires ne changent pas.")
 
@@ -615,21 +615,33 @@ def meeting(ref: str, number: int):
     if not policy.can_record(current_user, contract):
         abort(404)
     form = forms.MeetingRecordForm()
+    errors: dict[str, str] = {}  # a skill's or an objective's field: next to it
     if form.validate_on_submit():
         record = forms.read_record(request.form, contract, form.held_on.data)
+        was_signed = bool(services.valid_signatures(contract, meeting))
         try:
             changed = services.record_meeting(current_user, contract, meeting, record, _today())
         except services.ContractError as error:
             db.session.rollback()
-            field_error(form, error.message, error.field if hasattr(form, error.field or "")
-                        else None)
+            if hasattr(form, error.field or ""):
+                field_error(form, error.message, error.field)
+            else:
+                field_error(form, error.message)
+                if error.field:
+                    errors[error.field] = error.message
         else:
-            flash("Compte rendu enregistré. Chaque partie peut maintenant le signer."
-                  if changed else "Aucune modification à enregistrer.", "success")
+            if not changed:
+                message = "Aucune modification à enregistrer."
+            elif was_signed:
+                message = ("Compte rendu modifié : les signatures déjà données sont à "
+                           "renouveler, chaque partie peut le signer à nouveau.")
+            else:
+                message = "Compte rendu enregistré. Chaque partie peut maintenant le signer."
+            flash(message, "success")
             return redirect(url_for("onboarding.meeting", ref=ref, number=number)
                             + "#meeting_signatures", 303)
     return render("onboarding/meeting.html", status=422,
-                  **_meeting_context(contract, meeting, form=form))
+                  **_meeting_context(contract, meeting, form=form), errors=errors)
 
 
 @bp.post("/contrats/<ref>/rencontres/<int:number>/date")

@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 MAX_TEXT = 20_000
 MAX_ROWS = 30
 MAX_LINE = 300
+MAX_COMMENT = 1000
 ANONYMOUS = "Personne anonymisée"
 
 
@@ -271,6 +272,12 @@ def start_contract(actor: User, organisation: Organisation, template: ContractTe
 def save_identity(actor: User, contract: Contract, identity: Identity) -> bool:
     _check_editable(actor, contract)
     _check_identity(identity)
+    if (contract.start_on is not None and contract.end_on is None
+            and identity.contract_type != "cdi"):  # the dates are given: they must still fit
+        raise ContractError(
+            f"Un contrat « {CONTRACT_TYPES[identity.contract_type]} » a une date de fin, que "
+            f"ce contrat n’a pas : indiquez-la d’abord à l’étape « {STEP_LABELS['dates']} », "
+            "puis changez le type.", "contract_type")
     changed = _apply(actor, contract, {
         "newcomer_name": line(identity.newcomer_name, 120),
         "newcomer_email": line(identity.newcomer_email, 254).lower() or None,
@@ -309,7 +316,7 @@ def save_dates(actor: User, contract: Contract, start: date | None, end: date | 
         raise ContractError(problem[1], problem[0])
     if months is None or not 1 <= months <= 24:
         raise ContractError("L’accompagnement dure de 1 à 24 mois.", "accompaniment_months")
-    if end is None and contract.contract_type not in ("cdi",):
+    if end is None and contract.contract_type != "cdi":
         raise ContractError("Indiquez la date de fin du contrat (seul un CDI n’en a pas).",
                             "end_on")
     changed = _apply(actor, contract, {"start_on": start, "end_on": end,
@@ -406,18 +413,26 @@ class Objective:
     target_on: date | None
 
 
-def objective_problems(rows: list[Objective]) -> dict[str, str]:
+def objective_problems(rows: list[Objective], start_on: date | None = None) -> dict[str, str]:
     """Every problem of the objectives' rows, by field name: a row with an indicator or a
-    date must say what the objective is; a target date stays between 2000 and 2100."""
+    date must say what the objective is; nothing longer than a line is cut without a word;
+    a target date stays between 2000 and 2100, and not before the contract's start."""
     problems = {}
     for index, row in enumerate(rows[:MAX_ROWS]):
         text, indicator = line(row.text), line(row.indicator)
         if not text and (indicator or row.target_on is not None):
             problems[f"objectif-{index}-texte"] = (
                 "Décrivez l’objectif, ou videz aussi son indicateur et son échéance.")
+        for name, value in (("texte", row.text), ("indicateur", row.indicator)):
+            if _too_long(value):
+                problems[f"objectif-{index}-{name}"] = f"{MAX_LINE} caractères au plus."
         if row.target_on is not None and not schedule.EARLIEST <= row.target_on <= (
                 schedule.LATEST):
             problems[f"objectif-{index}-echeance"] = "Saisissez une date entre 2000 et 2100."
+        elif row.target_on is not None and start_on and row.target_on < start_on:
+            problems[f"objectif-{index}-echeance"] = (
+                "L’échéance ne peut pas précéder le début du contrat, le "
+                f"{start_on.strftime('%d/%m/%Y')}.")
     return problems
 
 
@@ -425,7 +440,7 @@ def save_objectives(actor: User, contract: Contract, rows: list[Objective]) -> b
     """Objectives with their indicator and target date; rows left entirely empty are
     dropped, a row with an indicator or a date but no objective is refused."""
     _check_editable(actor, contract)
-    if problems := objective_problems(rows):
+    if problems := objective_problems(rows, contract.start_on):
         name, message = next(iter(problems.items()))
         raise ContractError(message, name)
     known = {o["key"] for o in contract.objectives}
@@ -532,6 +547,13 @@ def _check_meeting_date(contract: Contract, day: date | None, name: str = "plann
                             name)
     if contract.end_on and day > contract.end_on + timedelta(days=31):
         raise ContractError("La rencontre ne peut pas suivre d’un mois la fin du contrat.", name)
+    if contract.end_on is None and contract.start_on:
+        # Without an end (a CDI): up to six months after the accompaniment.
+        last = schedule.add_months(contract.start_on, contract.accompaniment_months + 6)
+        if day > last:
+            raise ContractError("La rencontre ne peut pas suivre de plus de six mois la fin "
+                                f"de l’accompagnement : le {last.strftime('%d/%m/%Y')} au plus "
+                                "tard.", name)
 
 
 def move_meeting(actor: User, contract: Contract, meeting: Meeting, day: date | None,
@@ -615,7 +637,10 @@ def record_meeting(actor: User, contract: Contract, meeting: Meeting,
         level = value.get("level") or ""
         if level and level not in LEVELS:
             raise ContractError("Choisissez un niveau de l’échelle.", f"niveau-{key}")
-        comment = line(value.get("comment"), 1000)
+        if len(" ".join(plain(value.get("comment")).split())) > MAX_COMMENT:
+            raise ContractError(f"{MAX_COMMENT} caractères au plus pour le commentaire.",
+                                f"commentaire-{key}")
+        comment = line(value.get("comment"), MAX_COMMENT)
         if level or comment:
             assessments[key] = {"level": level, "comment": comment}
     objectives = {o["key"] for o in contract.objectives}
@@ -728,7 +753,15 @@ def close_contract(actor: User, contract: Contract, outcome: str, reason: str,
             raise ContractError(f"La fin de l’accompagnement ne peut pas précéder son début "
                                 f"(le {begins}). Si la personne n’est jamais venue, "
                                 "choisissez « N’a pas pris son poste ».", "closed_on")
-    reason = plain(reason, 2000)
+    held = [m.held_on for m in contract.meetings if m.held_on is not None]
+    if held and outcome == NO_SHOW:
+        raise ContractError(f"Une rencontre a eu lieu le {min(held).strftime('%d/%m/%Y')} : la "
+                            "personne a pris son poste. Choisissez une autre issue.", "outcome")
+    if held and closed_on < max(held):
+        raise ContractError(f"La rencontre du {max(held).strftime('%d/%m/%Y')} a eu lieu après "
+                            "cette date : la fin de l’accompagnement ne peut pas la précéder.",
+                            "closed_on")
+    reason = plain(reason, 2000)  # the form refuses more
     if outcome == "depart-anticipe" and not reason:
         raise ContractError("Indiquez la raison du départ anticipé.", "reason")
     contract.outcome, contract.outcome_reason, contract.closed_on = outcome, reason, closed_on

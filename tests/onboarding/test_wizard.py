@@ -267,6 +267,13 @@ def test_nul_characters_and_huge_text_never_break_a_step(app, client, login, wor
     rows = _step(client, ref, "objectifs", {"objectif-lignes": "100000",
                                             "objectif-0-texte": "A" * 5000,
                                             "objectif-1-texte": "B\x00"})
+    assert rows.status_code == 422  # refused next to its field, never cut without a word
+    page = rows.get_data(as_text=True)
+    assert 'id="objectif-0-texte-erreur">300 caractères au plus.' in page
+    assert "A" * 5000 in page  # given back as typed
+    rows = _step(client, ref, "objectifs", {"objectif-lignes": "100000",
+                                            "objectif-0-texte": "A" * 300,
+                                            "objectif-1-texte": "B\x00"})
     assert rows.status_code == 303
     objectives = contract_of(app, ref).objectives
     assert [len(o["text"]) for o in objectives] == [300, 1] and objectives[1]["text"] == "B"
