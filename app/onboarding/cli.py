@@ -37,10 +37,16 @@ def remind(today: date | None):
                    "Par défaut : aujourd’hui moins la durée de conservation.")
 def purge(closed_before: date | None):
     """Anonymise closed contracts (names, free text); the anonymous figures stay."""
+    today = utcnow().date()
+    by_retention = closed_before is None
     if closed_before is None:
         months = current_app.config["CONTRACTS_RETENTION_MONTHS"]
-        closed_before = add_months(utcnow().date(), -months)
-    count = services.purge(closed_before)
+        closed_before = add_months(today, -months)
+    elif closed_before > today:
+        raise click.BadParameter(
+            f"au plus tard aujourd’hui ({today.isoformat()}) : une date à venir anonymiserait "
+            "des contrats à peine clôturés", param_hint="--closed-before")
+    count = services.purge(closed_before, by_retention)
     click.echo(f"{count} contrat{'s' if count > 1 else ''} clôturé{'s' if count > 1 else ''} "
                f"avant le {closed_before.strftime('%d/%m/%Y')} anonymisé"
                f"{'s' if count > 1 else ''}.")

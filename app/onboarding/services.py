@@ -1073,8 +1073,11 @@ def anonymise(contract: Contract) -> None:
     contract.anonymised_at = utcnow()
 
 
-def purge(closed_before: date) -> int:
-    """Anonymise the contracts closed before that date; returns how many."""
+def purge(closed_before: date, by_retention: bool = True) -> int:
+    """Anonymise the contracts closed before that date; returns how many. The audit log
+    says why: the retention period, or a date chosen by whoever ran the command."""
+    why = ("durée de conservation atteinte" if by_retention
+           else f"clôturé avant le {closed_before.strftime('%d/%m/%Y')}, date donnée à la purge")
     contracts = db.session.scalars(
         select(Contract).where(
             Contract.status.in_([ContractStatus.COMPLETED, ContractStatus.INTERRUPTED]),
@@ -1084,7 +1087,7 @@ def purge(closed_before: date) -> int:
     for contract in contracts:
         anonymise(contract)
         stored_files += thread.erase_thread(contract)
-        audit(None, contract, "change", "Contrat anonymisé (durée de conservation atteinte)")
+        audit(None, contract, "change", f"Contrat anonymisé ({why})")
     if contracts:
         db.session.execute(update(AuditEntry).where(
             AuditEntry.contract_id.in_([c.id for c in contracts]),

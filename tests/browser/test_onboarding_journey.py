@@ -177,6 +177,10 @@ def test_the_contract_pages_fit_a_phone(new_page):
     assert "anywhere" not in layout["wrap"], layout
     page.get_by_role("link", name="Lucas Bernard").click()
     assert_no_horizontal_scroll(page)
+    # The objectives' « Échéance » and « État » are on screen, not in a hidden scroll.
+    cells = page.evaluate("""() => Array.from(document.querySelectorAll(
+        '#objectifs td')).map(td => td.getBoundingClientRect().right <= window.innerWidth)""")
+    assert cells and all(cells), cells
     assert_accessible(page)
     page.get_by_role("link", name="Rencontre à un mois").click()
     assert_no_horizontal_scroll(page)

@@ -102,6 +102,9 @@ def test_purge_anonymises_closed_contracts_and_keeps_the_figures(app, runner, cl
     assert contract_of(app, world.ref).newcomer_name == "Léa Fontaine"
     again = runner.invoke(args=["contracts", "purge", "--closed-before", TODAY.isoformat()])
     assert "0 contrat clôturé" in again.output
+    future = runner.invoke(args=["contracts", "purge", "--closed-before",
+                                 (TODAY + timedelta(days=1)).isoformat()])
+    assert future.exit_code == 2 and "au plus tard aujourd’hui" in future.output
     auth.as_session(world.keys["tutor"])
     assert "Ancienne" not in client.get("/contrats").get_data(as_text=True)
 
