@@ -1,25 +1,14 @@
 """Jinja filters and the values every template sees (navigation, labels)."""
 
-import re
 
 from flask import Flask, g, has_request_context
-from flask_babel import format_date, format_datetime
+from flask_babel import format_datetime
 from flask_login import current_user
 
 from app.accounts import policy
 from app.inventory import policy as inventory_policy
 from app.onboarding import policy as onboarding_policy
-from app.web import wants_fragment
-
-
-def french_date(value, style: str = "long") -> str:
-    """« 1er décembre 2026 »: French writes the first day of a month as an ordinal."""
-    if not value:
-        return ""
-    text = format_date(value, style)
-    if style in ("long", "full") and value.day == 1:
-        text = re.sub(r"(?<!\d)1 ", "1er ", text, count=1)
-    return text
+from app.web import french_date, wants_fragment
 
 
 def register(app: Flask) -> None:

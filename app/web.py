@@ -11,6 +11,7 @@ from flask import (
     render_template,
     request,
 )
+from flask_babel import format_date
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
 
@@ -86,6 +87,16 @@ def field_error(form, message: str, field: str | None = None) -> None:
 def strip(value):
     """A form filter: phones and copy-paste add spaces around what people type."""
     return value.strip() if isinstance(value, str) else value
+
+
+def french_date(value, style: str = "long") -> str:
+    """« 1er décembre 2026 »: French writes the first day of a month as an ordinal."""
+    if not value:
+        return ""
+    text = format_date(value, style)
+    if style in ("long", "full") and value.day == 1:
+        text = re.sub(r"(?<!\d)1 ", "1er ", text, count=1)
+    return text
 
 
 def render(template: str, block: str | None = None, status: int = 200, **context) -> Response:

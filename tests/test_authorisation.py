@@ -187,6 +187,8 @@ MATRIX = {
     "onboarding.copy_template": ("POST", "/contrats/modeles/{template}/copier",
                                  {"employer", "other_employer"}),
     "onboarding.publish_template": ("POST", "/contrats/modeles/{template}/publier", REVIEWERS),
+    "onboarding.template_toolbox": ("POST", "/contrats/modeles/{template}/boite-a-outils",
+                                    REVIEWERS),
 }
 
 

@@ -10,13 +10,14 @@ notifications_cli = Blueprint("notifications", __name__, cli_group="notification
 
 
 @notifications_cli.cli.command("digest")
-@click.option("--daily", "frequency", flag_value=EmailFrequency.DAILY.value,
+@click.option("--daily", is_flag=True,
               help="Le résumé quotidien (une fois par jour, par exemple à 7 h).")
-@click.option("--weekly", "frequency", flag_value=EmailFrequency.WEEKLY.value,
+@click.option("--weekly", is_flag=True,
               help="Le résumé hebdomadaire (une fois par semaine, par exemple le lundi).")
-def digest(frequency: str | None):
+def digest(daily: bool, weekly: bool):
     """Send the digest to everyone who chose it; idempotent (nothing is sent twice)."""
-    if frequency is None:
-        raise click.UsageError("Précisez --daily ou --weekly.")
-    sent = send_digests(EmailFrequency(frequency))
+    if daily == weekly:
+        raise click.UsageError("Précisez --daily ou --weekly (l’un des deux, une commande "
+                               "par rythme).")
+    sent = send_digests(EmailFrequency.DAILY if daily else EmailFrequency.WEEKLY)
     click.echo(f"{sent} résumé{'s' if sent > 1 else ''} envoyé{'s' if sent > 1 else ''}.")

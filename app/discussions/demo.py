@@ -5,13 +5,13 @@ a module, one still waiting for an answer."""
 import io
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from werkzeug.datastructures import FileStorage
 
 from app.accounts.models import User, utcnow
 from app.catalogue.models import Module
 from app.discussions import services, subjects
-from app.discussions.models import Category, Post, Thread
+from app.discussions.models import Category, Notification, Post, Thread
 from app.extensions import db
 from app.library.models import Practice
 
@@ -174,4 +174,10 @@ def _backdate(thread: Thread, start) -> None:
     thread.last_post_at = posts[-1].created_at
     if thread.solved_at:
         thread.solved_at = posts[-1].created_at
+    db.session.flush()
+    # The notifications carry the time of what they tell of, not of the demo's loading.
+    db.session.execute(update(Notification).where(Notification.thread_id == thread.id)
+                       .values(created_at=func.coalesce(
+                           select(Post.created_at).where(Post.id == Notification.post_id)
+                           .scalar_subquery(), posts[-1].created_at)))
     db.session.commit()

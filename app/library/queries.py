@@ -211,6 +211,7 @@ def library_summary(user) -> dict:
 TOOL_SOURCES = {
     "fiches": "Joints à une fiche pratique",
     "discussions": "Partagés dans une discussion",
+    "livrets": "Livrets d’accueil vierges",
 }
 
 
@@ -245,9 +246,11 @@ class ToolboxPage:
 
 
 def toolbox_page(kind: str, category: str, source: str, page: int) -> ToolboxPage:
-    """Newest first, in four queries whatever the number of files: the count, the page of
-    (source, id), then the sheet files and the discussion files of that page."""
+    """Newest first, in five queries at most whatever the number of tools: the count, the
+    page of (source, id), then the sheet files, the discussion files and the blank livrets
+    (shared templates offered by trainers) of that page."""
     from app.discussions.models import Post, PostFile, Thread
+    from app.onboarding.models import ContractTemplate
 
     extensions = FILE_KINDS[kind][1] if kind in FILE_KINDS else None
     parts = []
@@ -271,6 +274,12 @@ def toolbox_page(kind: str, category: str, source: str, page: int) -> ToolboxPag
         if extensions:
             shared = shared.where(PostFile.extension.in_(extensions))
         parts.append(shared)
+    if source in ("", "livrets") and not category and not kind:  # a page to print, not a file
+        parts.append(select(literal("livret").label("source"), ContractTemplate.id.label("id"),
+                            ContractTemplate.toolbox_since.label("created_at"))
+                     .where(ContractTemplate.organisation_id.is_(None),
+                            ContractTemplate.published.is_(True),
+                            ContractTemplate.in_toolbox.is_(True)))
     per_page = current_app.config["PAGE_SIZE"]
     if not parts:
         return ToolboxPage([], page, 0, per_page)
@@ -284,7 +293,12 @@ def toolbox_page(kind: str, category: str, source: str, page: int) -> ToolboxPag
         .limit(per_page).offset((page - 1) * per_page)).all()
     practice_ids = [i for s, i in chosen if s == "practice"]
     post_ids = [i for s, i in chosen if s == "discussion"]
+    template_ids = [i for s, i in chosen if s == "livret"]
     found = {}
+    if template_ids:
+        for t in db.session.scalars(select(ContractTemplate)
+                                    .where(ContractTemplate.id.in_(template_ids))):
+            found[("livret", t.id)] = t
     if practice_ids:
         for f in db.session.scalars(select(PracticeFile).options(
                 joinedload(PracticeFile.practice).joinedload(Practice.organisation))

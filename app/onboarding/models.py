@@ -10,7 +10,7 @@ import enum
 import secrets
 from datetime import date, datetime, time
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Organisation, User, utcnow
@@ -163,6 +163,9 @@ class ContractTemplate(db.Model):
     objectives: Mapped[list] = mapped_column(JSON, default=list)
     skills: Mapped[list] = mapped_column(JSON, default=list)
     published: Mapped[bool] = mapped_column(default=False)
+    # A shared template published can be offered in /outils as a blank livret to print.
+    in_toolbox: Mapped[bool] = mapped_column(default=False, server_default=false())
+    toolbox_since: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

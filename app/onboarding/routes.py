@@ -43,8 +43,7 @@ from app.onboarding.models import (
     Contract,
     ContractTemplate,
 )
-from app.templating import french_date
-from app.web import field_error, render, wants_fragment
+from app.web import field_error, french_date, render, wants_fragment
 
 REF = re.compile(r"[A-Za-z0-9_-]{16}")
 
@@ -868,6 +867,24 @@ def publish_template(ref: str):
         abort(403)
     flash("Modèle publié : les employeurs peuvent l’utiliser." if published
           else "Modèle retiré : il n’est plus proposé aux employeurs.", "success")
+    return redirect(url_for("onboarding.template", ref=ref), 303)
+
+
+@bp.post("/contrats/modeles/<ref>/boite-a-outils")
+@login_required
+def template_toolbox(ref: str):
+    """Offer a published shared template in /outils as a blank livret, or withdraw it."""
+    found = get_template(ref, edit=True)
+    offered = request.form.get("action", "proposer") == "proposer"
+    try:
+        services.set_template_in_toolbox(current_user, found, offered)
+    except services.PermissionDenied:
+        abort(403)
+    except services.ContractError as error:
+        flash(error.message, "error")
+    else:
+        flash("Livret vierge proposé dans la boîte à outils." if offered
+              else "Livret vierge retiré de la boîte à outils.", "success")
     return redirect(url_for("onboarding.template", ref=ref), 303)
 
 

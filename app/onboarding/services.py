@@ -954,7 +954,24 @@ def set_template_published(actor: User, template: ContractTemplate, published: b
         raise PermissionDenied("Seul·es les formateur·rices publient les modèles partagés.")
     template.published = published
     template.updated_at = utcnow()
+    if not published:
+        template.in_toolbox = False  # only a published template is offered in /outils
     db.session.commit()
+
+
+def set_template_in_toolbox(actor: User, template: ContractTemplate, offered: bool) -> None:
+    """Offer a published shared template in the toolbox (/outils) as a blank livret to
+    print, or withdraw it from there."""
+    if not template.is_shared or not policy.can_edit_template(actor, template):
+        raise PermissionDenied("Seul·es les formateur·rices proposent les modèles partagés "
+                               "dans la boîte à outils.")
+    if offered and not template.published:
+        raise ContractError("Publiez d’abord le modèle : seul un modèle publié va dans la "
+                            "boîte à outils.")
+    if template.in_toolbox != offered:
+        template.in_toolbox = offered
+        template.toolbox_since = utcnow() if offered else None
+        db.session.commit()
 
 
 def copy_template(actor: User, template: ContractTemplate,
@@ -978,8 +995,8 @@ def copy_template(actor: User, template: ContractTemplate,
 def upsert_shared_template(slug: str, content: TemplateContent) -> ContractTemplate:
     """A shipped template (content/contracts/), published; the same slug updates it."""
     template = db.session.scalar(select(ContractTemplate).where(ContractTemplate.slug == slug))
-    if template is None:
-        template = ContractTemplate(slug=slug)
+    if template is None:  # shipped: offered in /outils too, until a trainer withdraws it
+        template = ContractTemplate(slug=slug, in_toolbox=True, toolbox_since=utcnow())
         db.session.add(template)
     _fill_template(template, content)
     template.published = True

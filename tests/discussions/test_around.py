@@ -268,6 +268,14 @@ def test_the_demo_has_threads_in_every_category_a_solved_one_a_tool_and_a_sheet(
         assert any(t.subject_type == "practice" for t in threads)
         assert db.session.scalar(select(PostFile.id)) is not None
         count = db.session.scalar(select(db.func.count(Post.id)))
+        # Notifications tell the time of the message they are about, not of the loading.
+        from app.discussions.models import Notification
+
+        pairs = db.session.execute(select(Notification.created_at, Post.created_at)
+                                   .join(Post, Post.id == Notification.post_id)
+                                   .join(Thread, Thread.id == Post.thread_id)
+                                   .where(Thread.is_private.is_(False))).all()
+        assert pairs and all(told == written for told, written in pairs)
     runner.invoke(args=["demo", "load"])  # idempotent
     with app.app_context():
         assert db.session.scalar(select(db.func.count(Post.id))) == count

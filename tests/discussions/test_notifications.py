@@ -231,6 +231,8 @@ def test_digest_leaves_out_what_was_read_never_and_thanks(app, client, login, ru
     assert runner.invoke(args=["notifications", "digest", "--daily"]).output.startswith("0 ")
     assert outbox(app) == []
     assert runner.invoke(args=["notifications", "digest"]).exit_code != 0  # --daily/--weekly
+    both = runner.invoke(args=["notifications", "digest", "--daily", "--weekly"])
+    assert both.exit_code == 2 and "l’un des deux" in both.output
 
 
 def test_trainers_get_questions_unanswered_for_48_hours_once(app, runner, world):

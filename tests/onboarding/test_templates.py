@@ -126,3 +126,81 @@ def test_a_template_file_with_an_indicator_alone_is_named(app, runner, tmp_path)
     result = runner.invoke(args=["contracts", "templates", str(tmp_path)])
     assert result.exit_code != 0 and "seul.yml" in result.output
     assert "écrivez l’objectif" in result.output
+
+
+# --- Blank livrets in the toolbox (/outils) ----------------------------------------------
+
+
+def _page(response) -> str:
+    return response.get_data(as_text=True).replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def _offered(app, **overrides) -> str:
+    from app.accounts.models import utcnow
+
+    values = {"in_toolbox": True, "toolbox_since": utcnow(), **overrides}
+    with app.app_context():
+        return onboarding.make_template(**values).ref
+
+
+def test_a_trainer_offers_a_blank_livret_in_the_toolbox_and_withdraws_it(app, client, login,
+                                                                         world):
+    ref = _offered(app, title="ASH en EHPAD — livret", in_toolbox=False, toolbox_since=None)
+    login("tutor")
+    assert "ASH en EHPAD — livret" not in _page(client.get("/outils"))
+    login("trainer")
+    response = client.post(f"/contrats/modeles/{ref}/boite-a-outils",
+                           data={"action": "proposer"}, follow_redirects=True)
+    assert "Livret vierge proposé dans la boîte à outils." in _page(response)
+    login("tutor")
+    page = _page(client.get("/outils"))
+    assert "Livret d’accueil vierge : ASH en EHPAD — livret" in page
+    assert f'href="/contrats/modeles/{ref}/livret-vierge"' in page
+    assert client.get(f"/contrats/modeles/{ref}/livret-vierge").status_code == 200
+    only = _page(client.get("/outils?source=livrets"))
+    assert "ASH en EHPAD — livret" in only and "1 outil" in only
+    assert "ASH en EHPAD — livret" not in _page(client.get("/outils?type=pdf"))
+    login("trainer")
+    client.post(f"/contrats/modeles/{ref}/boite-a-outils", data={"action": "retirer"})
+    login("tutor")
+    assert "ASH en EHPAD — livret" not in _page(client.get("/outils"))
+
+
+def test_only_a_published_shared_template_is_offered(app, client, login, world):
+    draft = _offered(app, title="Brouillon de livret", published=False, in_toolbox=False,
+                     toolbox_since=None)
+    login("trainer")
+    response = client.post(f"/contrats/modeles/{draft}/boite-a-outils",
+                           data={"action": "proposer"}, follow_redirects=True)
+    assert "Publiez d’abord le modèle" in _page(response)
+    assert _template(app, draft).in_toolbox is False
+    offered = _offered(app, title="Livret publié puis retiré")
+    client.post(f"/contrats/modeles/{offered}/publier", data={"action": "retirer"})
+    assert _template(app, offered).in_toolbox is False  # withdrawn from /outils with it
+    login("employer")  # an employer offers nothing, not even a copy of their own
+    assert client.post(f"/contrats/modeles/{offered}/boite-a-outils",
+                       data={"action": "proposer"}).status_code == 403
+    assert "Livret publié puis retiré" not in _page(client.get("/outils"))
+
+
+def test_the_shipped_templates_are_offered_in_the_toolbox(app, client, login, world, runner):
+    result = runner.invoke(args=["contracts", "templates"])
+    assert result.exit_code == 0, result.output
+    login("newcomer")
+    page = _page(client.get("/outils?source=livrets"))
+    assert page.count("Livret d’accueil vierge : ") >= 4
+
+
+def test_the_toolbox_query_count_does_not_grow_with_the_blank_livrets(app, client, login,
+                                                                     world):
+    from tests.conftest import counting_queries
+
+    def queries_for(livrets: int) -> int:
+        for _ in range(livrets):
+            _offered(app)
+        login("tutor")
+        with counting_queries(app) as statements:
+            assert client.get("/outils").status_code == 200
+        return len(statements)
+
+    assert queries_for(1) == queries_for(7)
