@@ -148,6 +148,8 @@ class PostFile(db.Model):
     """A file attached to a post; those of public threads are in the toolbox too."""
 
     __tablename__ = "discussion_files"
+    # An id is never given again to another file: links in e-mails and bookmarks stay true.
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(

@@ -168,6 +168,8 @@ class PracticeFile(db.Model):
     """A tool attached to a sheet: checklist, template, livret…"""
 
     __tablename__ = "practice_files"
+    # An id is never given again to another file: links in e-mails and bookmarks stay true.
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     practice_id: Mapped[int] = mapped_column(

@@ -57,6 +57,23 @@ def test_a_hidden_or_deleted_post_takes_its_file_out_of_the_toolbox(app, client,
     response.close()
 
 
+def test_a_deleted_file_s_address_never_leads_to_another_file(app, client, login, world):
+    from app.discussions.models import PostFile
+
+    thread_id = ask(app, world)
+    post_id = answer(app, world, thread_id, role="peer",
+                     uploads=[factories.pdf_upload("Ancien.pdf")])
+    with app.app_context():
+        old_id = db.session.scalar(select(PostFile.id))
+    login("peer")
+    client.post(f"/discussions/messages/{post_id}/supprimer")
+    answer(app, world, thread_id, role="employer", uploads=[factories.pdf_upload("Neuf.pdf")])
+    with app.app_context():
+        new_id = db.session.scalar(select(PostFile.id))
+    assert new_id > old_id  # a link to « Ancien.pdf » in an e-mail is a 404, not « Neuf.pdf »
+    assert client.get(f"/discussions/fichiers/{old_id}").status_code == 404
+
+
 def test_the_toolbox_merges_both_sources_newest_first_in_constant_queries(app, client, login,
                                                                           world):
     def queries_for(sheets: int, threads: int) -> int:
