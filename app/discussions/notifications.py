@@ -9,6 +9,7 @@ and its e-mails never quote the thread: they say where to read it.
 import logging
 import smtplib
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import url_for
@@ -125,6 +126,69 @@ def describe(n: Notification) -> str:
     if n.kind == NotificationKind.UNANSWERED:
         return f"Question sans réponse depuis plus de 48 h : {title}"
     return n.message or f"Décision de modération dans {title}"
+
+
+GROUPED_KINDS = {NotificationKind.REPLY, NotificationKind.THANKS}
+
+
+@dataclass
+class NotificationGroup:
+    """Notifications of one kind about one thread, next to each other in the centre (newest
+    first) and all read or all unread: one line instead of twenty-six."""
+
+    items: list[Notification]
+
+    @property
+    def latest(self) -> Notification:
+        return self.items[0]
+
+    @property
+    def oldest(self) -> Notification:  # where reading starts
+        return self.items[-1]
+
+    @property
+    def unread(self) -> bool:
+        return self.latest.read_at is None
+
+
+def grouped(notifications: list[Notification]) -> list[NotificationGroup]:
+    groups: list[NotificationGroup] = []
+    for n in notifications:
+        last = groups[-1].latest if groups else None
+        if (last is not None and n.kind in GROUPED_KINDS and n.kind == last.kind
+                and n.thread_id is not None and n.thread_id == last.thread_id
+                and (n.read_at is None) == (last.read_at is None)):
+            groups[-1].items.append(n)
+        else:
+            groups.append(NotificationGroup([n]))
+    return groups
+
+
+def _names(people: list[str]) -> tuple[str, bool]:
+    """« Nadia Benali », « Nadia Benali et Karim Diallo », « Nadia Benali, Karim Diallo et
+    3 autres personnes »; and whether the sentence's verb is plural."""
+    if len(people) == 1:
+        return people[0], False
+    if len(people) == 2:
+        return f"{people[0]} et {people[1]}", True
+    others = len(people) - 2
+    return (f"{people[0]}, {people[1]} et {others} autre{'s' if others > 1 else ''} "
+            f"personne{'s' if others > 1 else ''}"), True
+
+
+def describe_group(group: NotificationGroup) -> str:
+    """The sentence of a line of the centre: one notification's, or a whole group's."""
+    if len(group.items) == 1:
+        return describe(group.latest)
+    people = list(dict.fromkeys(
+        n.actor.full_name if n.actor else "Quelqu’un" for n in group.items))
+    who, plural = _names(people)
+    title = f"« {group.latest.thread.title} »"
+    count = len(group.items)
+    if group.latest.kind == NotificationKind.THANKS:
+        return (f"{who} vous {'remercient' if plural else 'remercie'} pour vos messages "
+                f"dans {title} ({count} mercis)")
+    return f"{who} {'ont' if plural else 'a'} répondu dans {title} ({count} réponses)"
 
 
 def link(n: Notification, external: bool = False) -> str:

@@ -664,12 +664,14 @@ def move(thread_id: int):
 @bp.get("/notifications")
 @login_required
 def notifications_centre():
-    """The person's notifications, newest first; unread ones stand out."""
+    """The person's notifications, newest first; unread ones stand out, and the replies
+    (or thanks) about one thread next to each other make one line."""
     page = queries.notification_page(current_user, page_number(request.args),
                                      current_app.config["PAGE_SIZE"])
     g.private_page = True  # titles of private threads (« Accompagnement de Léa F. »)
     return render("discussions/notifications.html", page=page,
-                  describe=notifications.describe, link=notifications.link,
+                  groups=notifications.grouped(list(page.items)),
+                  describe=notifications.describe_group, link=notifications.link,
                   frequency=notifications.frequency_of(current_user))
 
 

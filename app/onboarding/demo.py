@@ -118,6 +118,8 @@ def _contract(organisation, employer, tutor, template, name, stage, outcome, tod
     held = {1: 1, 2: 2, 3: 3}[stage]
     for index, meeting in enumerate(contract.meetings[:held]):
         _record(tutor, contract, meeting, index, today)
+        if index < held - 1 or stage == 3:  # the latest record of an open contract: not yet
+            services.sign(employer, contract, "employer", meeting)
     if stage == 2:
         _exchange(contract, employer, tutor, referent)
     if stage == 3:

@@ -127,14 +127,15 @@ MEETING_KINDS = {
     "extra": "Rencontre supplémentaire",
 }
 
-# Who acknowledges what: the contract has four parties, a meeting record three.
+# Who acknowledges what: the four parties, the contract and each meeting record (the
+# employer, not always at a tripartite meeting, acknowledges having read its record).
 CONTRACT_PARTIES = {
     "employer": "L’employeur·e",
     "tutor": "Le tuteur ou la tutrice",
     "referent": "Le ou la référent·e",
     "newcomer": "La personne accueillie",
 }
-MEETING_PARTIES = ("tutor", "referent", "newcomer")
+MEETING_PARTIES = ("employer", "tutor", "referent", "newcomer")
 
 
 class ContractTemplate(db.Model):

@@ -145,6 +145,25 @@ def test_the_centre_lists_newest_first_and_marks_all_read(app, client, login, wo
     assert "Non lue" not in _text(client.get("/notifications"))
 
 
+def test_the_centre_gathers_the_replies_to_one_thread_on_one_line(app, client, login, world):
+    thread_id = ask(app, world, role="tutor", title="Le premier week-end")
+    for role in ("peer", "employer", "trainer", "peer"):
+        answer(app, world, thread_id, role=role)
+    answer(app, world, thread_id, role="employer", body="Voyez avec @Karim Diallo")
+    login("tutor")
+    page = _text(client.get("/notifications"))
+    assert "Sophie Lambert vous a mentionné·e dans « Le premier week-end »" in page
+    assert ("Julie Perrin, Nadia Benali et 1 autre personne ont répondu dans « Le premier "
+            "week-end » (4 réponses)") in page
+    assert page.count("Non lue") == 2  # two lines, not five
+    assert f'href="/discussions/{thread_id}?message=2#message-2"' in page  # the first unread
+    client.post("/notifications/tout-lu")
+    answer(app, world, thread_id, role="peer")  # unread again: a line of its own
+    page = _text(client.get("/notifications"))
+    assert "Julie Perrin a répondu dans « Le premier week-end »" in page
+    assert page.count("Non lue") == 1
+
+
 def test_the_centre_page_query_count_does_not_grow(app, client, login, world):
     def queries(replies: int) -> int:
         thread_id = ask(app, world, role="tutor")

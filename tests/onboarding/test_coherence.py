@@ -156,3 +156,19 @@ def test_a_closed_contract_shows_its_meetings_not_held_as_such(app, client, logi
         page = _text(client.get(url))
         assert "Non tenue : le contrat est clôturé (elle était prévue le" in page, url
         assert "En retard" not in page and "en retard" not in page, url
+
+
+def test_the_employer_acknowledges_a_meeting_record_too(app, client, login, world):
+    login("tutor")
+    _hold_first_meeting(client, world)
+    assert client.post(f"/contrats/{world.ref}/rencontres/1/signer",
+                       data={"party": "employer"}).status_code in (303, 422)
+    assert "employer" not in {s.party for s in contract_of(app, world.ref).signatures}
+    login("employer")
+    page = _text(client.get(f"/contrats/{world.ref}/rencontres/1"))
+    assert "L’employeur·e" in page
+    response = client.post(f"/contrats/{world.ref}/rencontres/1/signer",
+                           data={"party": "employer"})
+    assert response.status_code == 303
+    signed = [(s.party, s.meeting_id is not None) for s in contract_of(app, world.ref).signatures]
+    assert ("employer", True) in signed
