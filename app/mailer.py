@@ -45,7 +45,8 @@ def one_connection() -> Iterator[None]:
     connection instead of one each. A server that cannot be reached costs one timeout,
     not one per mail: each send_mail of the batch then fails at once (its caller logs
     it; digests and reminders try again at their next run)."""
-    if not current_app.config["MAIL_SERVER"] or g.get("mail_connection") is not None:
+    if (not current_app.config["MAIL_SERVER"] or g.get("mail_connection") is not None
+            or g.get("mail_unreachable")):  # no SMTP, or inside a batch already
         yield
         return
     try:

@@ -244,7 +244,7 @@ class Notification(db.Model):
     post_id: Mapped[int | None] = mapped_column(
         ForeignKey("discussion_posts.id", ondelete="SET NULL"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    message: Mapped[str] = mapped_column(String(600), default="")  # a moderator's reason…
+    message: Mapped[str] = mapped_column(Text, default="")  # a moderator's decision, whole
     # Notifications that must exist once only ("unanswered:12"): a second run adds none.
     once_key: Mapped[str | None] = mapped_column(String(80), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -61,7 +61,7 @@ def notify(kind: NotificationKind, recipients, thread: Thread | None, post: Post
     now = utcnow()
     rows = [{"user_id": user_id, "kind": kind.value, "thread_id": thread.id if thread else None,
              "post_id": post.id if post else None, "actor_id": actor.id if actor else None,
-             "message": message[:600], "created_at": now} for user_id in sorted(active)]
+             "message": message, "created_at": now} for user_id in sorted(active)]
     return list(db.session.scalars(insert(Notification).returning(Notification.id), rows))
 
 
@@ -126,6 +126,14 @@ def describe(n: Notification) -> str:
     if n.kind == NotificationKind.UNANSWERED:
         return f"Question sans réponse depuis plus de 48 h : {title}"
     return n.message or f"Décision de modération dans {title}"
+
+
+def subject(n: Notification) -> str:
+    """An e-mail's subject: the sentence, but a moderator's decision (whose reason may be
+    long) is only named there; the body says it whole."""
+    if n.kind == NotificationKind.MODERATION and n.thread is not None:
+        return f"décision de la modération dans « {n.thread.title} »"
+    return describe(n)
 
 
 GROUPED_KINDS = {NotificationKind.REPLY, NotificationKind.THANKS}
@@ -246,7 +254,7 @@ def deliver_immediate(ids: list[int]) -> int:
         for n in notifications:
             user = users[n.user_id]
             try:
-                send_mail(user.email, f"Compagnon : {describe(n)}", "discussion_notification",
+                send_mail(user.email, f"Compagnon : {subject(n)}", "discussion_notification",
                           user=user, notification=n, sentence=describe(n), excerpt=excerpt(n),
                           link=link(n, external=True),
                           preferences=external_url("discussions.preferences"))
@@ -300,8 +308,13 @@ def flag_unanswered(now: datetime) -> list[int]:
 
 def send_digests(frequency: EmailFrequency, now: datetime | None = None) -> int:
     """One e-mail per person who chose this frequency and has unread notifications
-    not yet e-mailed. Idempotent: what was sent is marked and never sent again."""
-    now = now or utcnow()
+    not yet e-mailed. Idempotent: what was sent is marked and never sent again. The whole
+    run, the questions waiting for trainers included, goes over one SMTP connection."""
+    with one_connection():
+        return _send_digests(frequency, now or utcnow())
+
+
+def _send_digests(frequency: EmailFrequency, now: datetime) -> int:
     deliver_immediate(flag_unanswered(now))
     pending = db.session.execute(
         select(Notification.id, Notification.user_id)
@@ -319,32 +332,31 @@ def send_digests(frequency: EmailFrequency, now: datetime | None = None) -> int:
         User.id.in_(by_user), User.active.is_(True)))}
     loaded = {n.id: n for n in _load([i for ids in by_user.values() for i in ids])}
     sent = 0
-    with one_connection():
-        for user_id, ids in by_user.items():
-            user = users.get(user_id)
-            if user is None:
-                continue
-            notifications = [loaded[i] for i in ids]
-            sections = _digest_sections(notifications)
-            period = "de la semaine" if frequency == EmailFrequency.WEEKLY else "du jour"
-            count = len(notifications)
-            try:
-                send_mail(user.email,
-                          f"Compagnon : votre résumé {period} ({count} notification"
-                          f"{'s' if count > 1 else ''})",
-                          "discussion_digest", user=user, sections=sections,
-                          rhythm="chaque semaine" if frequency == EmailFrequency.WEEKLY
-                          else "chaque jour",
-                          preferences=external_url("discussions.preferences"),
-                          centre=external_url("discussions.notifications_centre"))
-            except (OSError, smtplib.SMTPException):
-                log.exception("Digest to %s not sent; it will be tried again", user.email)
-                continue
-            # Marked per person, right after their mail: an interrupted run resends nothing.
-            db.session.execute(update(Notification).where(Notification.id.in_(ids))
-                               .values(emailed_at=now))
-            db.session.commit()
-            sent += 1
+    for user_id, ids in by_user.items():
+        user = users.get(user_id)
+        if user is None:
+            continue
+        notifications = [loaded[i] for i in ids]
+        sections = _digest_sections(notifications)
+        period = "de la semaine" if frequency == EmailFrequency.WEEKLY else "du jour"
+        count = len(notifications)
+        try:
+            send_mail(user.email,
+                      f"Compagnon : votre résumé {period} ({count} notification"
+                      f"{'s' if count > 1 else ''})",
+                      "discussion_digest", user=user, sections=sections,
+                      rhythm="chaque semaine" if frequency == EmailFrequency.WEEKLY
+                      else "chaque jour",
+                      preferences=external_url("discussions.preferences"),
+                      centre=external_url("discussions.notifications_centre"))
+        except (OSError, smtplib.SMTPException):
+            log.exception("Digest to %s not sent; it will be tried again", user.email)
+            continue
+        # Marked per person, right after their mail: an interrupted run resends nothing.
+        db.session.execute(update(Notification).where(Notification.id.in_(ids))
+                           .values(emailed_at=now))
+        db.session.commit()
+        sent += 1
     return sent
 
 

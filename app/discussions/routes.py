@@ -354,9 +354,11 @@ def edit_post(post_id: int):
     if not own.edit:
         if found.author_id == current_user.id and found.is_shown and found.thread.locked:
             # Locked meanwhile: say so, and give back the text that was not saved.
-            unsent = request.form.get(f"m{found.id}-body", "") if request.method == "POST" else ""
+            sent = request.form if request.method == "POST" else {}
             return render("discussions/edit_post.html", block="edit_form", post=found,
-                          form=None, thread=found.thread, unsent=unsent,
+                          form=None, thread=found.thread,
+                          unsent=sent.get(f"m{found.id}-body", ""),
+                          unsent_title=sent.get(f"m{found.id}-title", ""),
                           status=422 if request.method == "POST" else 200)
         abort(403)
     with_title = found.is_question and not found.thread.is_private
@@ -544,11 +546,12 @@ def hide(post_id: int):
     form = ModerationForm()
     if form.validate_on_submit():
         try:
-            services.hide_post(current_user, found, form.reason.data)
+            told = services.hide_post(current_user, found, form.reason.data)
         except services.DiscussionError as error:
             field_error(form, error.message, error.field)
         else:
-            flash("Message masqué ; son auteur·e a reçu la raison.", "success")
+            flash("Message masqué ; son auteur·e a reçu la raison." if told
+                  else "Message masqué.", "success")
             return redirect(_back(found), 303)
     return render("discussions/moderate.html", form=form, post=found, thread=found.thread,
                   action="hide", status=422 if form.is_submitted() else 200)
@@ -571,11 +574,12 @@ def restore(post_id: int):
     form = ModerationForm()
     if form.validate_on_submit():
         try:
-            services.restore_post(current_user, found, form.reason.data)
+            told = services.restore_post(current_user, found, form.reason.data)
         except services.DiscussionError as error:
             field_error(form, error.message, error.field)
         else:
-            flash("Message rétabli ; son auteur·e en est prévenu·e.", "success")
+            flash("Message rétabli ; son auteur·e en est prévenu·e." if told
+                  else "Message rétabli.", "success")
             return redirect(_back(found), 303)
     return render("discussions/moderate.html", form=form, post=found, thread=found.thread,
                   action="restore", status=422 if form.is_submitted() else 200)

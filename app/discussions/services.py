@@ -532,8 +532,8 @@ def _resolve_reports(post: Post, actor: User, resolution: str) -> None:
                                resolution=resolution))
 
 
-def hide_post(actor: User, post: Post, reason: str) -> None:
-    """Hide a post from readers, with a reason sent to its author."""
+def hide_post(actor: User, post: Post, reason: str) -> bool:
+    """Hide a post from readers, with a reason sent to its author; whether they were told."""
     thread = post.thread
     _require_moderator(actor, thread)
     reason = _reason(reason)
@@ -555,10 +555,11 @@ def hide_post(actor: User, post: Post, reason: str) -> None:
                              f"modération. Raison : {reason}")
     db.session.commit()
     notifications.deliver_immediate(ids)
+    return bool(ids)  # whether its author was told (not a deleted account, nor oneself)
 
 
-def restore_post(actor: User, post: Post, reason: str = "") -> None:
-    """Show a hidden post again."""
+def restore_post(actor: User, post: Post, reason: str = "") -> bool:
+    """Show a hidden post again; whether its author was told."""
     thread = post.thread
     _require_moderator(actor, thread)
     reason = _reason(reason, required=False)
@@ -576,6 +577,7 @@ def restore_post(actor: User, post: Post, reason: str = "") -> None:
                              + (f" Raison : {reason}" if reason else ""))
     db.session.commit()
     notifications.deliver_immediate(ids)
+    return bool(ids)
 
 
 def dismiss_reports(actor: User, post: Post, reason: str = "") -> None:

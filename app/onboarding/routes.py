@@ -244,7 +244,7 @@ def _save_step(contract: Contract, step: str, form) -> tuple[dict[str, str] | No
     if step == "objectifs":
         rows, errors = forms.read_objectives(request.form)
         # Every row's problems at once, each next to its field (the service checks again).
-        errors = services.objective_problems(rows, contract.start_on) | errors
+        errors = services.objective_problems(rows, contract) | errors
         if errors:
             return errors, False
         return None, services.save_objectives(user, contract, rows)

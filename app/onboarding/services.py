@@ -413,10 +413,15 @@ class Objective:
     target_on: date | None
 
 
-def objective_problems(rows: list[Objective], start_on: date | None = None) -> dict[str, str]:
+def objective_problems(rows: list[Objective], contract: Contract | None = None
+                       ) -> dict[str, str]:
     """Every problem of the objectives' rows, by field name: a row with an indicator or a
     date must say what the objective is; nothing longer than a line is cut without a word;
-    a target date stays between 2000 and 2100, and not before the contract's start."""
+    a target date stays between 2000 and 2100, and a new one not before the contract's
+    start (one kept as it was is never refused after the start moved)."""
+    start_on = contract.start_on if contract else None
+    kept = {(o["key"], o.get("target_on") or "") for o in contract.objectives} if contract \
+        else set()
     problems = {}
     for index, row in enumerate(rows[:MAX_ROWS]):
         text, indicator = line(row.text), line(row.indicator)
@@ -429,7 +434,8 @@ def objective_problems(rows: list[Objective], start_on: date | None = None) -> d
         if row.target_on is not None and not schedule.EARLIEST <= row.target_on <= (
                 schedule.LATEST):
             problems[f"objectif-{index}-echeance"] = "Saisissez une date entre 2000 et 2100."
-        elif row.target_on is not None and start_on and row.target_on < start_on:
+        elif (row.target_on is not None and start_on and row.target_on < start_on
+              and (row.key, row.target_on.isoformat()) not in kept):
             problems[f"objectif-{index}-echeance"] = (
                 "L’échéance ne peut pas précéder le début du contrat, le "
                 f"{start_on.strftime('%d/%m/%Y')}.")
@@ -440,7 +446,7 @@ def save_objectives(actor: User, contract: Contract, rows: list[Objective]) -> b
     """Objectives with their indicator and target date; rows left entirely empty are
     dropped, a row with an indicator or a date but no objective is refused."""
     _check_editable(actor, contract)
-    if problems := objective_problems(rows, contract.start_on):
+    if problems := objective_problems(rows, contract):
         name, message = next(iter(problems.items()))
         raise ContractError(message, name)
     known = {o["key"] for o in contract.objectives}
@@ -547,8 +553,9 @@ def _check_meeting_date(contract: Contract, day: date | None, name: str = "plann
                             name)
     if contract.end_on and day > contract.end_on + timedelta(days=31):
         raise ContractError("La rencontre ne peut pas suivre d’un mois la fin du contrat.", name)
-    if contract.end_on is None and contract.start_on:
-        # Without an end (a CDI): up to six months after the accompaniment.
+    if contract.end_on is None and contract.start_on and name != "held_on":
+        # Without an end (a CDI), a meeting is planned up to six months after the
+        # accompaniment; one held later than that is recorded on the day it was held.
         last = schedule.add_months(contract.start_on, contract.accompaniment_months + 6)
         if day > last:
             raise ContractError("La rencontre ne peut pas suivre de plus de six mois la fin "
@@ -1046,13 +1053,17 @@ def send_reminders(today: date) -> int:
                 if key in sent_keys:
                     continue
                 # The row first: a crash after it loses one e-mail, never sends two.
-                db.session.add(Reminder(meeting_id=meeting.id, user_id=person.id, kind=kind,
-                                        planned_on=meeting.planned_on))
+                row = Reminder(meeting_id=meeting.id, user_id=person.id, kind=kind,
+                               planned_on=meeting.planned_on)
+                db.session.add(row)
                 db.session.commit()
                 try:
                     _mail_reminder(person, meeting, kind)
                 except (OSError, smtplib.SMTPException):
-                    log.exception("Reminder to user %s not sent", person.id)
+                    log.exception("Reminder to user %s not sent; tried again next run",
+                                  person.id)
+                    db.session.delete(row)  # not sent, as far as we know: the next run tries
+                    db.session.commit()
                     continue
                 sent += 1
     return sent

@@ -120,6 +120,44 @@ def test_restoring_shows_the_post_again_and_is_logged(app, client, login, world)
     assert "Message masqué" in log and "Message rétabli" in log and "Doute" in log
 
 
+def test_the_moderator_is_told_whether_the_author_was_told(app, client, login, world):
+    thread_id = ask(app, world)
+    own = answer(app, world, thread_id, role="trainer", body="Mon propre message")
+    login("trainer")
+    hidden = _text(client.post(f"/discussions/messages/{own}/masquer",
+                               data={"reason": "Doublon"}, follow_redirects=True))
+    assert "Message masqué." in hidden and "a reçu la raison" not in hidden
+    page = _text(client.get(f"/discussions/messages/{own}/retablir"))
+    assert "en sera prévenu·e" not in page  # one's own message: nobody to tell
+    restored = _text(client.post(f"/discussions/messages/{own}/retablir", data={},
+                                 follow_redirects=True))
+    assert "Message rétabli." in restored and "prévenu·e" not in restored
+    other = answer(app, world, thread_id, role="peer")
+    client.post(f"/discussions/messages/{other}/masquer", data={"reason": "Doute"})
+    assert "en sera prévenu·e" in _text(client.get(f"/discussions/messages/{other}/retablir"))
+
+
+def test_a_long_reason_reaches_the_author_whole_and_the_subject_stays_short(app, client,
+                                                                            login, world):
+    from app.discussions import notifications as notifying
+
+    thread_id = ask(app, world)
+    post_id = answer(app, world, thread_id, role="peer")
+    with app.app_context():
+        notifying.set_frequency(user(world.ids["peer"]), "immediate")
+    reason = "Propos à reformuler. " * 45  # about 950 characters
+    login("trainer")
+    client.post(f"/discussions/messages/{post_id}/masquer", data={"reason": reason})
+    told = notifications_of(app, world.ids["peer"], "moderation")[-1]
+    assert told.message.endswith(reason.strip())
+    from tests.conftest import outbox
+
+    mail = outbox(app)[-1]
+    subject = next(line for line in mail.splitlines() if line.startswith("Subject:"))
+    assert "décision de la modération dans" in subject and "reformuler" not in subject
+    assert "Propos à reformuler." in mail
+
+
 def test_hiding_the_question_takes_the_thread_out_of_the_lists(app, client, login, world):
     thread_id = ask(app, world, title="Publicité déguisée")
     login("admin")

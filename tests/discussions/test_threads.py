@@ -561,6 +561,26 @@ def test_an_edit_to_a_thread_locked_meanwhile_gives_the_text_back(app, client, l
                        data={f"m{post_id}-body": "x"}).status_code == 403
 
 
+def test_a_question_edited_in_a_thread_locked_meanwhile_gives_its_title_back(app, client,
+                                                                            login, world):
+    from app.discussions import services
+    from app.extensions import db
+    from tests.discussions.conftest import user
+
+    thread_id = ask(app, world, role="tutor", title="Ancien titre")
+    with app.app_context():
+        thread = db.session.get(Thread, thread_id)
+        question_id = thread.posts[0].id
+        services.set_locked(user(world.ids["trainer"]), thread, True, "Clos")
+    login("tutor")
+    response = client.post(f"/discussions/messages/{question_id}/modifier", data={
+        f"m{question_id}-title": "Un titre plus clair", f"m{question_id}-body": "Le texte"})
+    assert response.status_code == 422
+    page = _text(response)
+    assert 'value="Un titre plus clair" readonly' in page and "Le texte" in page
+    assert thread_state(app, thread_id).title == "Ancien titre"
+
+
 def test_a_hidden_post_is_never_quoted(app, client, login, world):
     from app.discussions import services
     from app.extensions import db

@@ -78,6 +78,53 @@ def test_the_meetings_of_a_contract_without_end_stay_near_the_accompaniment(app,
         "planned_on": last.isoformat()}).status_code == 303
 
 
+def test_a_meeting_of_a_contract_without_end_held_late_is_recorded_on_its_day(app, client,
+                                                                             login, world):
+    _make_cdi(app, world)
+    with app.app_context():
+        contract = db.session.scalar(select(Contract).where(Contract.ref == world.ref))
+        contract.start_on = TODAY - timedelta(days=400)
+        for meeting in contract.meetings:
+            meeting.planned_on = meeting.scheduled_on = TODAY - timedelta(days=300)
+        db.session.commit()
+    login("tutor")
+    response = client.post(f"/contrats/{world.ref}/rencontres/3", data=record_form(
+        held_on=TODAY.isoformat()))
+    assert response.status_code == 303
+    assert contract_of(app, world.ref).meeting(3).held_on == TODAY
+
+
+def test_an_objective_kept_as_it_was_is_not_refused_after_the_start_moved(app, client, login,
+                                                                        world):
+    login("employer")
+    contract = contract_of(app, world.ref)
+    due = contract.start_on + timedelta(days=20)
+    rows = {"objectif-lignes": "1", "objectif-0-cle": contract.objectives[0]["key"],
+            "objectif-0-texte": contract.objectives[0]["text"],
+            "objectif-0-echeance": due.isoformat()}
+    assert client.post(f"/contrats/{world.ref}/etapes/objectifs",
+                       data=rows).status_code == 303
+    later = contract.start_on + timedelta(days=40)
+    client.post(f"/contrats/{world.ref}/etapes/dates", data={
+        "start_on": later.isoformat(), "end_on": add_months(later, 12).isoformat(),
+        "accompaniment_months": "6"})
+    more = {**rows, "objectif-lignes": "2", "objectif-1-texte": "Connaître les résident·es"}
+    assert client.post(f"/contrats/{world.ref}/etapes/objectifs",
+                       data=more).status_code == 303
+    assert len(contract_of(app, world.ref).objectives) == 2
+
+
+def test_an_overlong_indicator_is_refused_next_to_its_field(app, client, login, world):
+    login("employer")
+    response = client.post(f"/contrats/{world.ref}/etapes/objectifs", data={
+        "objectif-lignes": "1", "objectif-0-texte": "Réaliser une toilette seule",
+        "objectif-0-indicateur": "i" * 301})
+    assert response.status_code == 422
+    page = _text(response)
+    assert '<p class="field__error" id="objectif-0-indicateur-erreur">300 caractères' in page
+    assert 'aria-describedby="objectif-0-indicateur-erreur" aria-invalid="true"' in page
+
+
 def test_a_new_type_of_contract_must_fit_the_dates_given(app, client, login, world):
     _make_cdi(app, world)
     login("employer")

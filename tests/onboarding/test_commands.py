@@ -16,6 +16,30 @@ from tests.onboarding.conftest import contract_of
 TODAY = utcnow().date()
 
 
+def test_reminders_not_sent_because_the_server_is_down_go_at_the_next_run(app, runner, world,
+                                                                          monkeypatch):
+    import smtplib
+
+    attempts = []
+
+    class Refusing:
+        def __init__(self, host, port):
+            attempts.append(host)
+            raise ConnectionRefusedError("no server")
+
+    monkeypatch.setattr(smtplib, "SMTP", Refusing)
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.example.test")
+    monkeypatch.setattr(app.extensions["mail"], "server", "smtp.example.test")
+    monkeypatch.setattr(app.extensions["mail"], "suppress", False)
+    result = runner.invoke(args=["contracts", "remind"])
+    assert result.exit_code == 0 and "0 rappel envoyé." in result.output
+    assert attempts == ["smtp.example.test"]  # one timeout for the run, not one per person
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Reminder.id))) == 0  # nothing marked sent
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "")  # back to the outbox
+    assert "3 rappels envoyés." in runner.invoke(args=["contracts", "remind"]).output
+
+
 def test_remind_mails_each_party_once_about_due_and_overdue_meetings(app, runner, world):
     # The world's contract started ten days ago: meeting 1 is overdue; meeting 2 is due in
     # about twenty days (outside the 7-day window).
