@@ -68,6 +68,7 @@ class PostRights:
     report: bool = False
     read_hidden: bool = False
     solution: bool = False  # may be chosen as the useful answer by this person
+    locked_out: bool = False  # one's own post, in a thread locked since: no more edits
 
 
 def post_rights(user: User, rights: ThreadRights, post: Post) -> PostRights:
@@ -82,6 +83,7 @@ def post_rights(user: User, rights: ThreadRights, post: Post) -> PostRights:
         report=shown and not own,
         read_hidden=own or rights.moderate,
         solution=rights.mark_solution and shown and post.number > 1,
+        locked_out=own and shown and post.thread.locked and not rights.reply,
     )
 
 

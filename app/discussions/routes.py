@@ -352,8 +352,7 @@ def edit_post(post_id: int):
     """Edit one's own message (in place with htmx); the earlier text stays in its history."""
     found, rights, own = get_post(post_id)
     if not own.edit:
-        if found.author_id == current_user.id and found.is_shown and found.thread.locked:
-            # Locked meanwhile: say so, and give back the text that was not saved.
+        if own.locked_out:  # locked meanwhile: say so, and give back what was not saved
             sent = request.form if request.method == "POST" else {}
             return render("discussions/edit_post.html", block="edit_form", post=found,
                           form=None, thread=found.thread,
@@ -538,23 +537,35 @@ def moderation_log():
     return render("discussions/moderation_log.html", page=page)
 
 
+# A moderator's decision on a post: the service, what it did, and how its author knows.
+POST_DECISIONS = {
+    "hide": (services.hide_post, "Message masqué", "son auteur·e a reçu la raison"),
+    "restore": (services.restore_post, "Message rétabli", "son auteur·e en est prévenu·e"),
+}
+
+
+def _decide(post_id: int, action: str):
+    """The page of a decision on a post (hide, restore) with its reason, and its POST."""
+    found, _ = _moderated_post(post_id)
+    decide, done, told_author = POST_DECISIONS[action]
+    form = ModerationForm()
+    if form.validate_on_submit():
+        try:
+            told = decide(current_user, found, form.reason.data)
+        except services.DiscussionError as error:
+            field_error(form, error.message, error.field)
+        else:
+            flash(f"{done} ; {told_author}." if told else f"{done}.", "success")
+            return redirect(_back(found), 303)
+    return render("discussions/moderate.html", form=form, post=found, thread=found.thread,
+                  action=action, status=422 if form.is_submitted() else 200)
+
+
 @bp.route("/discussions/messages/<int:post_id>/masquer", methods=["GET", "POST"])
 @login_required
 def hide(post_id: int):
     """Hide a message, with a reason sent to its author."""
-    found, _ = _moderated_post(post_id)
-    form = ModerationForm()
-    if form.validate_on_submit():
-        try:
-            told = services.hide_post(current_user, found, form.reason.data)
-        except services.DiscussionError as error:
-            field_error(form, error.message, error.field)
-        else:
-            flash("Message masqué ; son auteur·e a reçu la raison." if told
-                  else "Message masqué.", "success")
-            return redirect(_back(found), 303)
-    return render("discussions/moderate.html", form=form, post=found, thread=found.thread,
-                  action="hide", status=422 if form.is_submitted() else 200)
+    return _decide(post_id, "hide")
 
 
 def _back(post: Post) -> str:
@@ -570,19 +581,7 @@ def _back(post: Post) -> str:
 @login_required
 def restore(post_id: int):
     """Show a hidden message again, with a reason (optional) sent to its author."""
-    found, _ = _moderated_post(post_id)
-    form = ModerationForm()
-    if form.validate_on_submit():
-        try:
-            told = services.restore_post(current_user, found, form.reason.data)
-        except services.DiscussionError as error:
-            field_error(form, error.message, error.field)
-        else:
-            flash("Message rétabli ; son auteur·e en est prévenu·e." if told
-                  else "Message rétabli.", "success")
-            return redirect(_back(found), 303)
-    return render("discussions/moderate.html", form=form, post=found, thread=found.thread,
-                  action="restore", status=422 if form.is_submitted() else 200)
+    return _decide(post_id, "restore")
 
 
 @bp.post("/discussions/messages/<int:post_id>/classer")
