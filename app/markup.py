@@ -5,10 +5,13 @@ about 2 ms per 2 KB post, nh3 0.1 ms (MEASUREMENTS.md).
 """
 
 import html as html_module
+import re
+import xml.etree.ElementTree as etree
 
 import markdown
 import nh3
 from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markupsafe import Markup
 
@@ -95,13 +98,54 @@ class _RawHtmlAsText(Extension):
         md.inlinePatterns.deregister("html")
 
 
+# An address typed as is, « https://… » or « www.… »: its characters up to a space, a
+# quote, a bracket or a star (\x02 and \x03 wrap python-markdown's placeholders).
+BARE_URL = r"(?<![\w/@.:-])(?:https?://|www\.)[^\s<>\"'`\[\]{}*\x02\x03]+"
+# What usually ends the sentence rather than the address: « voir https://a.fr/guide. »
+_URL_TRAILER = re.compile(r"[.,;:!?'\")_»…]+$")
+
+
+class _BareUrlPattern(InlineProcessor):
+    ANCESTOR_EXCLUDES = ("a",)  # the text of a link is never made a second link
+
+    def handleMatch(self, m, data):
+        url = m.group(0)
+        while True:
+            trailer = _URL_TRAILER.search(url)
+            if not trailer:
+                break
+            kept = url[:trailer.start()]
+            # A closing parenthesis belongs to the address when it closes one of its own
+            # (https://fr.wikipedia.org/wiki/Tutorat_(travail)), not to the sentence.
+            if trailer.group().startswith(")") and kept.count("(") > kept.count(")"):
+                kept += ")"
+                if kept == url:
+                    break
+            url = kept
+        if "." not in url.split("//", 1)[-1]:
+            return None, None, None  # « https:// » alone, or no domain: left as typed
+        link = etree.Element("a")
+        link.set("href", url if "://" in url else "https://" + url)
+        link.text = url
+        return link, m.start(0), m.start(0) + len(url)
+
+
+class _BareUrls(Extension):
+    """An address pasted as is becomes a link, as in Discourse: nobody types <https://…>."""
+
+    def extendMarkdown(self, md):
+        # After code spans, links and <autolinks> (190 to 120), before emphasis (60), so
+        # that the « _ » of an address never turns into italics.
+        md.inlinePatterns.register(_BareUrlPattern(BARE_URL, md), "bare_url", 95)
+
+
 def _markdown(text: str) -> str:
     # "extra" without abbreviations (slow on hostile input: 4 s for 20 KB), attribute
     # lists (they could only add attributes nh3 removes), footnotes and HTML blocks.
     return markdown.markdown(
         text or "",
         extensions=["fenced_code", "tables", "def_list", "sane_lists", _RawHtmlAsText(),
-                    _BoundedLinkScans()],
+                    _BoundedLinkScans(), _BareUrls()],
         output_format="html",
     )
 

@@ -17,9 +17,9 @@ from app.discussions.models import EMAIL_FREQUENCY_LABELS, REPORT_REASONS
 from app.web import strip
 
 REQUIRED = "Ce champ est obligatoire."
-BODY_HELP = ("Mise en forme Markdown : **gras**, *italique*, - liste, > citation ; les images "
-             "se joignent en fichiers. Mentionnez quelqu’un en tapant @ suivi de son prénom "
-             "et de son nom.")
+BODY_HELP = ("Mise en forme Markdown : **gras**, *italique*, - liste, > citation ; une adresse "
+             "collée (https://…) devient un lien ; les images se joignent en fichiers. "
+             "Mentionnez quelqu’un en tapant @ suivi de son prénom et de son nom.")
 FILES_HELP = ("Jusqu’à 5 fichiers, 10 Mo chacun et 20 Mo en tout : PDF, DOCX, ODT, XLSX, ODS, "
               "PNG ou JPEG.")
 CATEGORY_CHOICE = "Choisissez une catégorie ouverte dans la liste."

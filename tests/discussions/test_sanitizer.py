@@ -544,6 +544,24 @@ def test_raw_html_is_shown_as_typed_never_parsed():
                  'noreferrer nofollow">la fiche</a></p>', id="link-with-title"),
     pytest.param("<https://exemple.fr>", '<p><a href="https://exemple.fr" rel="noopener noreferrer '
                  'nofollow">https://exemple.fr</a></p>', id="autolink"),
+    pytest.param("Voir https://exemple.fr/guide.", '<p>Voir <a href="https://exemple.fr/guide" '
+                 'rel="noopener noreferrer nofollow">https://exemple.fr/guide</a>.</p>',
+                 id="bare-url-without-the-full-stop"),
+    pytest.param("(www.francetravail.fr)", '<p>(<a href="https://www.francetravail.fr" '
+                 'rel="noopener noreferrer nofollow">www.francetravail.fr</a>)</p>',
+                 id="bare-www-in-parentheses"),
+    pytest.param("https://fr.wikipedia.org/wiki/Tutorat_(travail), lu",
+                 '<p><a href="https://fr.wikipedia.org/wiki/Tutorat_(travail)" rel="noopener '
+                 'noreferrer nofollow">https://fr.wikipedia.org/wiki/Tutorat_(travail)</a>, lu</p>',
+                 id="bare-url-with-its-own-parentheses"),
+    pytest.param("**https://a.fr/mon_guide**", '<p><strong><a href="https://a.fr/mon_guide" '
+                 'rel="noopener noreferrer nofollow">https://a.fr/mon_guide</a></strong></p>',
+                 id="bare-url-underscores-are-not-italics"),
+    pytest.param("[https://a.fr](https://b.fr) `https://c.fr`", '<p><a href="https://b.fr" '
+                 'rel="noopener noreferrer nofollow">https://a.fr</a> <code>https://c.fr</code></p>',
+                 id="no-link-inside-a-link-or-code"),
+    pytest.param("https:// et http://localhost", "<p>https:// et http://localhost</p>",
+                 id="no-domain-no-link"),
     pytest.param("[écrire](mailto:rh@exemple.fr) [appeler](tel:+33123456789) [page](/pratiques/x)",
                  '<p><a href="mailto:rh@exemple.fr" rel="noopener noreferrer nofollow">écrire</a> '
                  '<a href="tel:+33123456789" rel="noopener noreferrer nofollow">appeler</a> '
@@ -637,6 +655,10 @@ def _hostile_document() -> str:
     pytest.param(lambda: _fill('<a href="'), id="unclosed-raw-attributes"),
     pytest.param(lambda: _fill("<b>x</b> "), id="many-raw-tags"),
     pytest.param(lambda: _fill('<div markdown="1">'), id="nested-markdown-blocks"),
+    # Addresses typed as is (markup._BareUrls): every one is a link, none a slow match.
+    pytest.param(lambda: _fill("https://a.fr/(x)). "), id="bare-urls-and-parentheses"),
+    pytest.param(lambda: _fill("https://a.fr/" + ")" * 50 + "."), id="bare-url-long-trailer"),
+    pytest.param(lambda: _fill("www."), id="bare-www-runs"),
     # Abbreviations are not in the extensions: this took 26 s for 50 KB.
     pytest.param(lambda: _fill("*[x]: y\n"), id="abbreviation-definitions"),
 ])
@@ -824,7 +846,8 @@ def test_emphasis_code_and_headings_keep_their_words(word, other):
 def python_markdown_alone(text: str) -> str:
     """render_markdown() without markup.py's bound on link scanning: the reference."""
     html = markdown.markdown(text, extensions=[
-        "fenced_code", "tables", "def_list", "sane_lists", markup._RawHtmlAsText()],
+        "fenced_code", "tables", "def_list", "sane_lists", markup._RawHtmlAsText(),
+        markup._BareUrls()],
         output_format="html")
     for level in range(5, 0, -1):
         html = html.replace(f"<h{level}", f"<h{level + 1}")
@@ -851,3 +874,11 @@ def test_an_http_link_keeps_its_target(word, url):
                  f'[{word}]({url} "Titre")'):
         assert _links(assert_safe(text)) == [(url, word)], text
     assert _links(assert_safe(f"<{url}>")) == [(url, url)]
+
+
+@PROPERTIES
+@given(words, http_urls.filter(lambda url: not url.endswith(tuple(".,;:!?_)'-~"))))
+def test_an_address_pasted_as_is_becomes_its_link(word, url):
+    for text in (f"{word} {url} {word}", f"Voir : {url}.", f"({url})", f"« {url} »",
+                 f"- {url}\n- {word}", f"**{word}** {url}"):
+        assert _links(assert_safe(text)) == [(url, url)], text
