@@ -1,3 +1,5 @@
+import re
+
 from sqlalchemy import select
 
 from app.accounts.models import Organisation, User
@@ -81,6 +83,31 @@ def test_editing_a_published_module_bumps_its_version_and_keeps_progress(app, cl
         assert [lesson.slug for lesson in module.lessons] == ["lecon-1", "lecon-3"]
         enrolment = db.session.scalar(select(Enrolment))
         assert len(enrolment.lessons_done) == 2 and enrolment.completed_at is not None
+
+
+def test_deleting_a_lesson_or_a_question_is_asked_before_it_is_done(app, client, auth):
+    """No one-click loss: the « Supprimer » of a lesson or a question only opens a question
+    (a <details>, so it works without JavaScript); the form that deletes is inside it."""
+    auth.login(_trainer(app))
+    with app.app_context():
+        module = factories.make_module(lessons=2, questions=1)
+        slug, prompt = module.slug, module.lessons[0].questions[0].prompt
+        question_id = module.lessons[0].questions[0].id
+    pages = {
+        f"/formations/{slug}/modifier": (f"/formations/{slug}/lecons/lecon-1/supprimer",
+                                         "Supprimer la leçon « Leçon 1 » ?"),
+        f"/formations/{slug}/lecons/lecon-1/modifier": (
+            f"/formations/{slug}/questions/{question_id}/supprimer",
+            f"Supprimer la question « {prompt} » ?"),
+    }
+    for page_url, (action, question) in pages.items():
+        page = client.get(page_url).get_data(as_text=True).replace("\u00a0", " ").replace(
+            "\u202f", " ")
+        confirm = re.search(r'<details class="confirm-delete">(.*?)</details>', page, re.S)
+        assert confirm, page_url
+        assert f'action="{action}"' in confirm.group(1) and question in confirm.group(1)
+        assert "Confirmer la suppression" in confirm.group(1)
+        assert page.count(f'action="{action}"') == 1  # no other form deletes it at once
 
 
 def test_lessons_can_be_reordered(app, client, auth):
