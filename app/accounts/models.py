@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import enum
+import unicodedata
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.extensions import db
+
+NAME_KEY_LENGTH = 240
+
+
+def folded(text: str) -> str:
+    """Lower case without accents, as people type a name: « heloise » finds « Héloïse »
+    (SQLite's lower() knows only ASCII, and neither database drops accents)."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def utcnow() -> datetime:
@@ -96,6 +106,9 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     full_name: Mapped[str] = mapped_column(String(120))
+    # The name folded (folded()), kept with it: what the account search and the
+    # @mention suggestions compare with what was typed, folded the same way.
+    name_key: Mapped[str] = mapped_column(String(NAME_KEY_LENGTH), default="", server_default="")
     job_title: Mapped[str | None] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(40))
     password_hash: Mapped[str | None] = mapped_column(String(255))
@@ -111,6 +124,11 @@ class User(UserMixin, db.Model):
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
+
+    @validates("full_name")
+    def _keep_name_key(self, _key: str, value: str) -> str:
+        self.name_key = folded(value)[:NAME_KEY_LENGTH]
+        return value
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

@@ -15,6 +15,7 @@ from app.accounts.models import (
     Organisation,
     OrganisationKind,
     User,
+    folded,
     utcnow,
 )
 from app.admin import bp
@@ -99,10 +100,10 @@ def new_organisation():
 def users():
     """Every account, searchable by name or e-mail, paginated."""
     q = request.args.get("q", "").strip()
-    query = select(User).order_by(func.lower(User.full_name))
+    query = select(User).order_by(User.name_key, User.id)
     if q:
         # contains(autoescape=True): a typed % or _ is a character, not a wildcard.
-        query = query.where(or_(func.lower(User.full_name).contains(q.lower(), autoescape=True),
+        query = query.where(or_(User.name_key.contains(folded(q), autoescape=True),
                                 func.lower(User.email).contains(q.lower(), autoescape=True)))
     page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"])
     ids = [user.id for user in page.items]

@@ -2,10 +2,10 @@
 
 import re
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.accounts.models import Membership, User
+from app.accounts.models import Membership, User, folded
 from app.extensions import db
 
 MAX_MENTIONS = 10  # a post naming more people notifies the first ten
@@ -45,16 +45,16 @@ def mentioned_users(text: str, exclude: int | None = None) -> list[User]:
     names = {name for options in found for name in options}
     if not names:
         return []
+    # Folded both sides: « @Helene Roux » mentions Hélène Roux, as people type names.
     rows = db.session.scalars(select(User).where(
-        User.active.is_(True),
-        or_(User.full_name.in_(names), func.lower(User.full_name).in_({n.lower() for n in names})),
-    )).all()
+        User.active.is_(True), User.name_key.in_({folded(name) for name in names}),
+    ).order_by(User.id)).all()
     by_name: dict[str, User] = {}
     for user in rows:
-        by_name.setdefault(user.full_name.casefold(), user)
+        by_name.setdefault(user.name_key, user)
     people: list[User] = []
     for options in found:
-        user = next((by_name[n.casefold()] for n in options if n.casefold() in by_name), None)
+        user = next((by_name[folded(n)] for n in options if folded(n) in by_name), None)
         if user is not None and user.id != exclude and user not in people:
             people.append(user)
     return people[:MAX_MENTIONS]
@@ -68,9 +68,8 @@ def suggestions(typed: str, audience: set[int] | None = None, limit: int = 8) ->
     query = (select(User)
              .options(selectinload(User.memberships).joinedload(Membership.organisation))
              .where(User.active.is_(True),
-                                func.lower(User.full_name).contains(typed.lower(),
-                                                                    autoescape=True))
-             .order_by(User.full_name).limit(limit))
+                    User.name_key.contains(folded(typed), autoescape=True))
+             .order_by(User.name_key, User.id).limit(limit))
     if audience is not None:
         query = query.where(User.id.in_(audience or {0}))
     return list(db.session.scalars(query))

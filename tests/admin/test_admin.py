@@ -76,6 +76,24 @@ def test_user_search_finds_by_name_or_email_with_and_without_htmx(app, client, a
     assert "<html" not in part and "Julie Perrin" in part and "Karim Diallo" not in part
 
 
+def test_user_search_ignores_accents_and_capitals_both_ways(app, client, auth):
+    auth.login(_admin(app))
+    with app.app_context():
+        org = factories.make_organisation()
+        factories.make_user(org, full_name="Héloïse Lefèvre", email="hl@tilleuls.fr")
+        factories.make_user(org, full_name="Elodie Martin", email="em@tilleuls.fr")
+        renamed = factories.make_user(org, full_name="Jean Dupont", email="jd@tilleuls.fr")
+        renamed.full_name = "Jérôme Dupont"  # a name changed later is found by its new spelling
+        db.session.commit()
+    for typed, found, not_found in (("heloise", "Héloïse Lefèvre", "Elodie Martin"),
+                                    ("LEFEVRE", "Héloïse Lefèvre", "Elodie Martin"),
+                                    ("élodie", "Elodie Martin", "Héloïse Lefèvre"),
+                                    ("jerome", "Jérôme Dupont", "Elodie Martin")):
+        page = client.get(f"/admin/comptes?q={typed}").get_data(as_text=True)
+        assert found in page and not_found not in page, typed
+    assert "Jérôme Dupont" not in client.get("/admin/comptes?q=jean").get_data(as_text=True)
+
+
 def test_an_admin_cannot_deactivate_themself(app, client, auth):
     email = _admin(app)
     auth.login(email)

@@ -5,7 +5,7 @@ from typing import ClassVar
 
 from sqlalchemy import select
 
-from app.accounts.models import utcnow
+from app.accounts.models import User, utcnow
 from app.discussions import notifications as notifying
 from app.discussions.models import EmailFrequency, Notification, Thread
 from app.extensions import db
@@ -51,6 +51,20 @@ def test_a_mention_notifies_once_instead_of_a_reply(app, world):
     assert [n.kind for n in notifications_of(app, world.ids["employer"])] == ["mention"]
     assert notifications_of(app, world.ids["admin"]) == []
     assert notifications_of(app, world.ids["newcomer"]) == []
+
+
+def test_a_name_typed_without_its_accents_or_capitals_still_mentions_and_is_suggested(
+        app, client, login, world):
+    with app.app_context():
+        helene = factories.make_user(db.session.get(User, world.ids["tutor"]).memberships[0]
+                                     .organisation, "tutor", full_name="Hélène Écuyer").id
+    thread_id = ask(app, world, role="tutor")
+    answer(app, world, thread_id, role="peer", body="Merci @helene ecuyer, et @ÉLODIE Personne.")
+    assert [n.kind for n in notifications_of(app, helene)] == ["mention"]
+    login("peer")
+    for typed in ("hele", "HÉLÈ", "ecuy", "Écuyer"):
+        assert "Hélène Écuyer" in _text(client.get(f"/discussions/mentions?q={typed}", headers=HX))
+    assert "Hélène Écuyer" not in _text(client.get("/discussions/mentions?q=helena", headers=HX))
 
 
 def test_a_mention_added_by_an_edit_notifies_only_the_new_name(app, world):
