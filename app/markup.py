@@ -5,8 +5,8 @@ about 2 ms per 2 KB post, nh3 0.1 ms (MEASUREMENTS.md).
 """
 
 import html as html_module
-import re
 import xml.etree.ElementTree as etree
+from urllib.parse import urlsplit
 
 import markdown
 import nh3
@@ -99,33 +99,47 @@ class _RawHtmlAsText(Extension):
 
 
 # An address typed as is, « https://… » or « www.… »: its characters up to a space, a
-# quote, a bracket or a star (\x02 and \x03 wrap python-markdown's placeholders).
-BARE_URL = r"(?<![\w/@.:-])(?:https?://|www\.)[^\s<>\"'`\[\]{}*\x02\x03]+"
+# double quote, a bracket or a star (\x02 and \x03 wrap python-markdown's placeholders).
+# Not after a letter, a digit or « /@.- » (the middle of a word, an e-mail, a path).
+BARE_URL = r"(?<![^\W_]|[/@.-])(?:https?://|www\.)[^\s<>\"`\[\]{}*\x02\x03]+"
 # What usually ends the sentence rather than the address: « voir https://a.fr/guide. »
-_URL_TRAILER = re.compile(r"[.,;:!?'\")_»…]+$")
+URL_TRAILERS = ".,;:!?'’”)_»…"
+
+
+def _address_end(url: str) -> str:
+    """The address without the punctuation of its sentence; a closing parenthesis stays
+    when it closes one of the address's own (https://fr.wikipedia.org/wiki/Tutorat_(x))."""
+    end, opened, closed = len(url), url.count("("), url.count(")")
+    while end and url[end - 1] in URL_TRAILERS:
+        if url[end - 1] == ")":
+            if opened >= closed:
+                break
+            closed -= 1
+        end -= 1
+    return url[:end]
+
+
+def _is_address(url: str) -> bool:
+    """A host with a dot and a port that is a number: else the text stays as typed (nh3
+    would drop the target and leave a link that goes nowhere)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError when the port is not a number)
+    except ValueError:
+        return False
+    return "." in (parts.hostname or "")
 
 
 class _BareUrlPattern(InlineProcessor):
     ANCESTOR_EXCLUDES = ("a",)  # the text of a link is never made a second link
 
     def handleMatch(self, m, data):
-        url = m.group(0)
-        while True:
-            trailer = _URL_TRAILER.search(url)
-            if not trailer:
-                break
-            kept = url[:trailer.start()]
-            # A closing parenthesis belongs to the address when it closes one of its own
-            # (https://fr.wikipedia.org/wiki/Tutorat_(travail)), not to the sentence.
-            if trailer.group().startswith(")") and kept.count("(") > kept.count(")"):
-                kept += ")"
-                if kept == url:
-                    break
-            url = kept
-        if "." not in url.split("//", 1)[-1]:
-            return None, None, None  # « https:// » alone, or no domain: left as typed
+        url = _address_end(m.group(0))
+        href = url if "://" in url else "https://" + url
+        if not _is_address(href):
+            return None, None, None
         link = etree.Element("a")
-        link.set("href", url if "://" in url else "https://" + url)
+        link.set("href", href)
         link.text = url
         return link, m.start(0), m.start(0) + len(url)
 

@@ -562,6 +562,19 @@ def test_raw_html_is_shown_as_typed_never_parsed():
                  id="no-link-inside-a-link-or-code"),
     pytest.param("https:// et http://localhost", "<p>https:// et http://localhost</p>",
                  id="no-domain-no-link"),
+    pytest.param("https://fr.wikipedia.org/wiki/Côte_d'Ivoire", '<p><a href="https://fr.'
+                 "wikipedia.org/wiki/Côte_d'Ivoire\" rel=\"noopener noreferrer nofollow\">https://"
+                 "fr.wikipedia.org/wiki/Côte_d'Ivoire</a></p>", id="bare-url-with-an-apostrophe"),
+    pytest.param("“https://a.fr/x” et l’adresse https://a.fr/y’", '<p>“<a href="https://a.fr/x" '
+                 'rel="noopener noreferrer nofollow">https://a.fr/x</a>” et l’adresse <a href="'
+                 'https://a.fr/y" rel="noopener noreferrer nofollow">https://a.fr/y</a>’</p>',
+                 id="bare-url-in-curly-quotes"),
+    pytest.param("_https://a.fr/x_ Lien:https://a.fr/y", '<p><em><a href="https://a.fr/x" '
+                 'rel="noopener noreferrer nofollow">https://a.fr/x</a></em> Lien:<a href="'
+                 'https://a.fr/y" rel="noopener noreferrer nofollow">https://a.fr/y</a></p>',
+                 id="bare-url-in-underscores-or-after-a-colon"),
+    pytest.param("www.javascript:alert(1) www.a.fr:port", "<p>www.javascript:alert(1) "
+                 "www.a.fr:port</p>", id="bare-url-that-is-no-address-stays-text"),
     pytest.param("[écrire](mailto:rh@exemple.fr) [appeler](tel:+33123456789) [page](/pratiques/x)",
                  '<p><a href="mailto:rh@exemple.fr" rel="noopener noreferrer nofollow">écrire</a> '
                  '<a href="tel:+33123456789" rel="noopener noreferrer nofollow">appeler</a> '
@@ -659,6 +672,9 @@ def _hostile_document() -> str:
     pytest.param(lambda: _fill("https://a.fr/(x)). "), id="bare-urls-and-parentheses"),
     pytest.param(lambda: _fill("https://a.fr/" + ")" * 50 + "."), id="bare-url-long-trailer"),
     pytest.param(lambda: _fill("www."), id="bare-www-runs"),
+    pytest.param(lambda: _fill("https://a.fr/" + "." * 5_000 + "x "), id="bare-url-full-of-dots"),
+    pytest.param(lambda: "https://a.fr/" + ")" * LONG, id="bare-url-closing-parentheses"),
+    pytest.param(lambda: "https://a.fr/" + "(" * LONG, id="bare-url-opening-parentheses"),
     # Abbreviations are not in the extensions: this took 26 s for 50 KB.
     pytest.param(lambda: _fill("*[x]: y\n"), id="abbreviation-definitions"),
 ])
@@ -877,7 +893,7 @@ def test_an_http_link_keeps_its_target(word, url):
 
 
 @PROPERTIES
-@given(words, http_urls.filter(lambda url: not url.endswith(tuple(".,;:!?_)'-~"))))
+@given(words, http_urls.filter(lambda url: not url.endswith(tuple(markup.URL_TRAILERS))))
 def test_an_address_pasted_as_is_becomes_its_link(word, url):
     for text in (f"{word} {url} {word}", f"Voir : {url}.", f"({url})", f"« {url} »",
                  f"- {url}\n- {word}", f"**{word}** {url}"):
