@@ -234,7 +234,8 @@ def answer(slug: str, question_id: int):
                         + f"#question-{question.id}", 303)
     context = _lesson_context(module, question.lesson, feedback)
     # The answered question, and the lesson's progress bar out of band.
-    return render_template("catalogue/_question.html", question=question, **context) + \
+    return render_template("catalogue/_question.html", question=question, focus_feedback=True,
+                           **context) + \
         render_block("catalogue/lesson.html", "lesson_progress", oob=True, **context)
 
 

@@ -85,10 +85,13 @@ def open_contract_in_the_wizard(page: Page, name: str, javascript: bool = True) 
     press(page, "Enregistrer et continuer")
 
     reach_step(page, 3, javascript)
+    region = page.locator("#tutor_warnings").element_handle()
     page.get_by_label("Tuteur ou tutrice").select_option(label="Karim Diallo")
     if javascript:
         # The warnings come at once with htmx: the demo tutor has not finished the path.
         expect(page.locator("#tutor_warnings")).to_contain_text("parcours de formation")
+        # Into the same live region (one that is replaced is not read out).
+        assert region.evaluate("element => element.isConnected")
     page.get_by_label("Référent·e du service d’accompagnement").select_option(
         label="Fatou Ndiaye")
     if javascript:

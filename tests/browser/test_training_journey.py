@@ -5,7 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_journeys import assert_accessible, log_in
+from tests.browser.conftest import PHONE
+from tests.browser.test_journeys import assert_accessible, assert_no_horizontal_scroll, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -25,6 +26,8 @@ def test_tutor_completes_a_module_and_opens_the_attestation(page):
     page.get_by_label("Personne").check()
     page.get_by_role("button", name="Vérifier ma réponse").click()
     expect(page.locator(".question__feedback")).to_contain_text("Pas tout à fait.")
+    # The button pressed is gone with the swap: the feedback takes the focus, and is read.
+    expect(page.locator(".question__feedback p")).to_be_focused()
     page.get_by_label("Toute l’équipe").check()
     page.get_by_role("button", name="Vérifier ma réponse").click()
     expect(page.locator(".question__feedback")).to_contain_text("Bonne réponse.")
@@ -48,3 +51,25 @@ def test_tutor_completes_a_module_and_opens_the_attestation(page):
     public.goto(page.url)
     expect(public.locator(".attestation__title")).to_contain_text("Prise en main de Compagnon")
     public.close()
+
+
+def test_a_long_pasted_address_in_a_lesson_fits_a_phone(new_page):
+    """A trainer pastes an address and a long word of code into a lesson, on a phone: the
+    address becomes a link, and neither the editor with its preview nor the lesson is wider
+    than the screen."""
+    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    log_in(page, "formatrice@demo.compagnon.fr")
+    page.goto("/formations/evaluer-et-conduire-les-rencontres-tripartites/modifier")
+    page.locator("#lecons").get_by_role("link").first.click()
+    address = ("https://www.legifrance.gouv.fr/codes/article_lc/LEGIARTI000006902752/"
+               "un-article-au-nom-tres-long-sans-aucune-espace")
+    page.get_by_label("Texte de la leçon").fill(
+        f"Le texte : {address}.\n\n"
+        "Le champ `numero_de_securite_sociale_de_la_personne_accueillie`.")
+    expect(page.locator("#apercu a")).to_have_attribute("href", address)  # the live preview
+    assert_no_horizontal_scroll(page)
+    page.get_by_role("button", name="Enregistrer la leçon").click()
+    expect(page.locator("#flashes")).to_contain_text("Leçon enregistrée")
+    page.get_by_role("link", name="Voir la leçon").click()
+    expect(page.locator(".prose a", has_text="legifrance")).to_have_attribute("href", address)
+    assert_no_horizontal_scroll(page)
