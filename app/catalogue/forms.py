@@ -20,6 +20,7 @@ class ModuleForm(FlaskForm):
         "Durée (minutes)", validators=[
             InputRequired("Indiquez une durée en minutes."),
             NumberRange(5, 240, message="Entre 5 et 240 minutes.")],
+        invalid_value_message="Indiquez une durée en minutes, en chiffres (par exemple 30).",
         render_kw={"inputmode": "numeric"})
     audience = SelectField("Public", choices=[SelectChoice(k, v) for k, v in AUDIENCES.items()])
     theme = SelectField("Thème")
@@ -40,6 +41,7 @@ class LessonForm(FlaskForm):
         "Durée (minutes)", default=10, validators=[
             InputRequired("Indiquez une durée en minutes."),
             NumberRange(1, 120, message="Entre 1 et 120 minutes.")],
+        invalid_value_message="Indiquez une durée en minutes, en chiffres (par exemple 10).",
         render_kw={"inputmode": "numeric"})
     body_md = TextAreaField(
         "Texte de la leçon", render_kw={"rows": 18},

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import url_for
+from flask import g, url_for
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -100,7 +100,8 @@ def mark_read(user: User, thread_id: int | None = None, commit: bool = True) -> 
                                        Notification.read_at.is_(None))
     if thread_id is not None:
         query = query.where(Notification.thread_id == thread_id)
-    db.session.execute(query.values(read_at=utcnow()))
+    if db.session.execute(query.values(read_at=utcnow())).rowcount:
+        g.notifications_changed = True  # the header's badge is told (routes.badge_follows)
     if commit:
         db.session.commit()
 

@@ -51,6 +51,15 @@ def _private_page(thread: Thread) -> None:
         g.private_page = True  # see no_store() below
 
 
+@bp.after_app_request
+def badge_follows(response):
+    """An htmx request that read notifications (a thread's page, a contract's private
+    thread) tells the header's badge, which refreshes at once instead of within a minute."""
+    if g.get("notifications_changed") and request.headers.get("HX-Request"):
+        response.headers["HX-Trigger"] = "notifications-changed"
+    return response
+
+
 @bp.after_request
 def no_store(response):
     """A private thread (an onboarding contract's) is never kept by any cache."""

@@ -35,6 +35,10 @@ def test_trainer_writes_a_module_from_scratch_and_publishes_it(app, client, auth
     assert bad.status_code == 422
     page = bad.get_data(as_text=True)
     assert 'id="lecon-duration_minutes-erreur"' in page and 'value="Leçon A"' in page
+    letters = client.post(f"/formations/{slug}/lecons", data={"lecon-title": "Leçon A",
+                                                              "lecon-duration_minutes": "abc"})
+    assert letters.status_code == 422
+    assert "Indiquez une durée en minutes, en chiffres" in letters.get_data(as_text=True)
     with app.app_context():
         lesson_slug = db.session.scalar(select(Module)).lessons[0].slug
     client.post(f"/formations/{slug}/lecons/{lesson_slug}/modifier",

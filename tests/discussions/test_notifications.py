@@ -144,6 +144,20 @@ def test_the_badge_counts_unread_and_reading_the_thread_clears_it(app, client, l
     assert all(n.read_at for n in notifications_of(app, world.ids["tutor"]))
 
 
+def test_an_htmx_page_that_reads_notifications_tells_the_badge_at_once(app, client, login,
+                                                                       world):
+    thread_id = ask(app, world, role="tutor")
+    answer(app, world, thread_id, role="peer")
+    login("tutor")
+    first = client.get(f"/discussions/{thread_id}?page=1", headers=HX)
+    assert first.headers.get("HX-Trigger") == "notifications-changed"
+    again = client.get(f"/discussions/{thread_id}?page=1", headers=HX)
+    assert "HX-Trigger" not in again.headers  # nothing was read this time: no refresh
+    answer(app, world, thread_id, role="employer")
+    whole_page = client.get(f"/discussions/{thread_id}")  # reloaded anyway: no header
+    assert "HX-Trigger" not in whole_page.headers and "badge--count" not in _text(whole_page)
+
+
 def test_the_centre_lists_newest_first_and_marks_all_read(app, client, login, world):
     first = ask(app, world, role="tutor", title="Première question")
     second = ask(app, world, role="tutor", title="Seconde question")
