@@ -13,6 +13,7 @@ import nh3
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
+from markdown.util import AtomicString
 from markupsafe import Markup
 
 TAGS = {
@@ -119,15 +120,18 @@ def _address_end(url: str) -> str:
     return url[:end]
 
 
-def _is_address(url: str) -> bool:
-    """A host with a dot and a port that is a number: else the text stays as typed (nh3
-    would drop the target and leave a link that goes nowhere)."""
+def _is_address(href: str) -> bool:
+    """An address nh3 keeps, with a dotted host: else the text stays as typed (nh3 would
+    drop the target and leave a link that goes nowhere)."""
     try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018  (raises ValueError when the port is not a number)
+        host = urlsplit(href).hostname or ""
     except ValueError:
         return False
-    return "." in (parts.hostname or "")
+    if "." not in host:
+        return False
+    probe = nh3.clean(f'<a href="{html_module.escape(href)}">x</a>', tags={"a"},
+                      attributes={"a": {"href"}}, url_schemes=URL_SCHEMES)
+    return "href=" in probe
 
 
 class _BareUrlPattern(InlineProcessor):
@@ -135,12 +139,14 @@ class _BareUrlPattern(InlineProcessor):
 
     def handleMatch(self, m, data):
         url = _address_end(m.group(0))
-        href = url if "://" in url else "https://" + url
+        href = url if url.startswith(("http://", "https://")) else "https://" + url
         if not _is_address(href):
             return None, None, None
         link = etree.Element("a")
         link.set("href", href)
-        link.text = url
+        # Atomic: the address is shown as typed, its « _x_ » never read as emphasis (which
+        # would also cost python-markdown's inline patterns a pass per address).
+        link.text = AtomicString(url)
         return link, m.start(0), m.start(0) + len(url)
 
 
