@@ -5,10 +5,12 @@ import threading
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select, text
 
-from app.accounts.models import LoginFailure
+from app.accounts.models import LoginFailure, Membership, User
 from app.extensions import db
+from tests import factories
 from tests.conftest import TEST_DATABASE_URL
 
 
@@ -16,6 +18,20 @@ def test_migrations_match_the_models(app):
     with app.app_context(), db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"render_as_batch": True})
         assert compare_metadata(context, db.metadata) == []
+
+
+def test_the_folded_names_migration_goes_down_and_up_without_losing_anyone(app):
+    """0012 adds users.name_key and fills it; going back drops the column alone (a SQLite
+    table rebuild would have dropped `users`, and every membership with it)."""
+    with app.app_context():
+        factories.make_user(factories.make_organisation(), "tutor", full_name="Lætitia Rivière")
+        db.session.remove()
+        downgrade(revision="0011_notification_message_text")
+        assert db.session.scalar(select(func.count()).select_from(Membership)) == 1
+        db.session.remove()
+        upgrade()
+        assert db.session.scalar(select(func.count()).select_from(Membership)) == 1
+        assert db.session.scalar(select(User.name_key)) == "laetitia riviere"
 
 
 @pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="SQLite pragmas: this run is on PostgreSQL")

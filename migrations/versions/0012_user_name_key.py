@@ -22,14 +22,16 @@ depends_on = None
 
 def _folded(text):
     # app.accounts.models.folded as of this revision (a migration does not import the app).
-    decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
+    spelled = (text or "").casefold().replace("œ", "oe").replace("æ", "ae").replace("’", "'")
+    decomposed = unicodedata.normalize("NFKD", spelled)
     return "".join(c for c in decomposed if not unicodedata.combining(c))[:240]
 
 
 def upgrade():
-    with op.batch_alter_table('users') as batch_op:
-        batch_op.add_column(sa.Column('name_key', sa.String(length=240), nullable=False,
-                                      server_default=''))
+    # A plain ADD COLUMN on both databases (no batch: rebuilding `users` on SQLite would
+    # drop it, and with foreign keys on, every membership with it).
+    op.add_column('users', sa.Column('name_key', sa.String(length=240), nullable=False,
+                                     server_default=''))
     users = sa.table('users', sa.column('id', sa.Integer), sa.column('full_name', sa.String),
                      sa.column('name_key', sa.String))
     connection = op.get_bind()
@@ -42,5 +44,8 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('users') as batch_op:
-        batch_op.drop_column('name_key')
+    if op.get_bind().dialect.name == "sqlite":
+        # Native since SQLite 3.35, where a batch rebuild would take the memberships along.
+        op.execute("ALTER TABLE users DROP COLUMN name_key")
+    else:
+        op.drop_column('users', 'name_key')
