@@ -16,9 +16,11 @@ NAME_KEY_LENGTH = 240
 
 
 def folded(text: str) -> str:
-    """Lower case without accents, as people type a name: « heloise » finds « Héloïse »
-    (SQLite's lower() knows only ASCII, and neither database drops accents)."""
-    decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
+    """Lower case without accents, as people type a name: « heloise » finds « Héloïse »,
+    « laetitia » « Lætitia », « d'arc » « D’Arc » (SQLite's lower() knows only ASCII, and
+    neither database drops accents)."""
+    spelled = (text or "").casefold().replace("œ", "oe").replace("æ", "ae").replace("’", "'")
+    decomposed = unicodedata.normalize("NFKD", spelled)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 

@@ -39,6 +39,19 @@ def candidates(text: str) -> list[list[str]]:
     return found
 
 
+def _named(rows: list[User], name: str) -> User | None:
+    """The one person `name` stands for: spelled exactly, else with other capitals, else
+    without accents; nobody when two people are that close (better no one than the wrong
+    one: « @Helene Roux » when both Hélène Roux and Helene Roux have an account)."""
+    for spelling, typed in ((lambda u: u.full_name, name),
+                            (lambda u: u.full_name.casefold(), name.casefold()),
+                            (lambda u: u.name_key, folded(name))):
+        matching = [user for user in rows if spelling(user) == typed]
+        if matching:
+            return matching[0] if len(matching) == 1 else None
+    return None
+
+
 def mentioned_users(text: str, exclude: int | None = None) -> list[User]:
     """The active accounts the text mentions (one query), in the order they appear."""
     found = candidates(text)
@@ -49,12 +62,9 @@ def mentioned_users(text: str, exclude: int | None = None) -> list[User]:
     rows = db.session.scalars(select(User).where(
         User.active.is_(True), User.name_key.in_({folded(name) for name in names}),
     ).order_by(User.id)).all()
-    by_name: dict[str, User] = {}
-    for user in rows:
-        by_name.setdefault(user.name_key, user)
     people: list[User] = []
     for options in found:
-        user = next((by_name[folded(n)] for n in options if folded(n) in by_name), None)
+        user = next((u for u in (_named(rows, n) for n in options) if u is not None), None)
         if user is not None and user.id != exclude and user not in people:
             people.append(user)
     return people[:MAX_MENTIONS]

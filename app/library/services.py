@@ -7,7 +7,6 @@ with a French message (and the form field it belongs to, if any).
 import logging
 import re
 import smtplib
-import unicodedata
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
@@ -15,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
 from app import files
-from app.accounts.models import Organisation, User, utcnow
+from app.accounts.models import Organisation, User, folded, utcnow
 from app.extensions import db
 from app.library import policy, taxonomy
 from app.library.models import (
@@ -64,10 +63,7 @@ def slugify(text: str, limit: int = 80, fallback: str = "fiche") -> str:
     """"Le café d’accueil" → "le-cafe-d-accueil": accents dropped, any other sign a hyphen."""
     # Only the accents go; a typographic apostrophe separates words like a plain one
     # ("d’accueil" is not "daccueil") and the ligatures keep their letters.
-    spelled = text.lower().replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
-    decomposed = unicodedata.normalize("NFKD", spelled)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    slug = re.sub(r"[^a-z0-9]+", "-", bare).strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", folded(text)).strip("-")
     return slug[:limit].rstrip("-") or fallback
 
 

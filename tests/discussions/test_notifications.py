@@ -67,6 +67,24 @@ def test_a_name_typed_without_its_accents_or_capitals_still_mentions_and_is_sugg
     assert "Hélène Écuyer" not in _text(client.get("/discussions/mentions?q=helena", headers=HX))
 
 
+def test_two_names_that_differ_only_by_accents_are_never_mixed_up(app, world):
+    from app.discussions.mentions import mentioned_users
+
+    with app.app_context():
+        ehpad = db.session.get(User, world.ids["tutor"]).memberships[0].organisation
+        accented = factories.make_user(ehpad, "tutor", full_name="Hélène Roux").id
+        plain = factories.make_user(ehpad, "tutor", full_name="Helene Roux").id
+
+        def ids(text: str, exclude: int | None = None) -> list[int]:
+            return [u.id for u in mentioned_users(text, exclude)]
+
+        assert ids("@Helene Roux") == [plain]  # the exact spelling wins
+        assert ids("@Hélène Roux") == [accented]
+        assert ids("@helene roux") == [plain] and ids("@HÉLÈNE ROUX") == [accented]
+        assert ids("@Helene Roux", exclude=accented) == [plain]
+        assert ids("@Hèlene Roux") == []  # close to both: nobody rather than the wrong one
+
+
 def test_a_mention_added_by_an_edit_notifies_only_the_new_name(app, world):
     from app.discussions import services
     from app.discussions.models import Post
