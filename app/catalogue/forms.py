@@ -2,13 +2,22 @@
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from app.catalogue.models import AUDIENCES
 from app.library import taxonomy
 from app.web import strip
 
 REQUIRED = "Ce champ est obligatoire."
+
+
+def _minutes(low: int, high: int):
+    """A duration between low and high minutes; one typed in letters has its own message
+    already (invalid_value_message), not this one besides."""
+    def check(_form, field) -> None:
+        if field.data is not None and not low <= field.data <= high:
+            raise ValidationError(f"Entre {low} et {high} minutes.")
+    return check
 
 
 class ModuleForm(FlaskForm):
@@ -18,8 +27,7 @@ class ModuleForm(FlaskForm):
         DataRequired(REQUIRED), Length(max=600, message="600 caractères au plus.")])
     duration_minutes = IntegerField(
         "Durée (minutes)", validators=[
-            InputRequired("Indiquez une durée en minutes."),
-            NumberRange(5, 240, message="Entre 5 et 240 minutes.")],
+            InputRequired("Indiquez une durée en minutes."), _minutes(5, 240)],
         invalid_value_message="Indiquez une durée en minutes, en chiffres (par exemple 30).",
         render_kw={"inputmode": "numeric"})
     audience = SelectField("Public", choices=[SelectChoice(k, v) for k, v in AUDIENCES.items()])
@@ -39,8 +47,7 @@ class LessonForm(FlaskForm):
         DataRequired(REQUIRED), Length(max=200, message="200 caractères au plus.")])
     duration_minutes = IntegerField(
         "Durée (minutes)", default=10, validators=[
-            InputRequired("Indiquez une durée en minutes."),
-            NumberRange(1, 120, message="Entre 1 et 120 minutes.")],
+            InputRequired("Indiquez une durée en minutes."), _minutes(1, 120)],
         invalid_value_message="Indiquez une durée en minutes, en chiffres (par exemple 10).",
         render_kw={"inputmode": "numeric"})
     body_md = TextAreaField(

@@ -55,8 +55,9 @@ def _private_page(thread: Thread) -> None:
 def badge_follows(response):
     """An htmx request that read notifications (a thread's page, a contract's private
     thread) tells the header's badge, which refreshes at once instead of within a minute."""
-    if g.get("notifications_changed") and request.headers.get("HX-Request"):
-        response.headers["HX-Trigger"] = "notifications-changed"
+    if g.get("notifications_changed") and wants_fragment():
+        events = [e for e in response.headers.get("HX-Trigger", "").split(",") if e.strip()]
+        response.headers["HX-Trigger"] = ",".join([*events, "notifications-changed"])
     return response
 
 

@@ -38,7 +38,16 @@ def test_trainer_writes_a_module_from_scratch_and_publishes_it(app, client, auth
     letters = client.post(f"/formations/{slug}/lecons", data={"lecon-title": "Leçon A",
                                                               "lecon-duration_minutes": "abc"})
     assert letters.status_code == 422
-    assert "Indiquez une durée en minutes, en chiffres" in letters.get_data(as_text=True)
+    said = letters.get_data(as_text=True)
+    assert "Indiquez une durée en minutes, en chiffres" in said
+    assert "Entre 1 et 120 minutes." not in said  # one message, not two
+    assert "Entre 1 et 120 minutes." in bad.get_data(as_text=True)
+    module_letters = client.post(f"/formations/{slug}/modifier", data={
+        "title": "Accueillir la nuit", "summary": "Les premières nuits.",
+        "duration_minutes": "vingt", "audience": "tuteur", "theme": "accueil"})
+    assert module_letters.status_code == 422
+    said = module_letters.get_data(as_text=True)
+    assert "en chiffres (par exemple 30)" in said and "Entre 5 et 240" not in said
     with app.app_context():
         lesson_slug = db.session.scalar(select(Module)).lessons[0].slug
     client.post(f"/formations/{slug}/lecons/{lesson_slug}/modifier",
