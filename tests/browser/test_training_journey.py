@@ -61,6 +61,8 @@ def test_a_long_pasted_address_in_a_lesson_fits_a_phone(new_page):
     log_in(page, "formatrice@demo.compagnon.fr")
     page.goto("/formations/evaluer-et-conduire-les-rencontres-tripartites/modifier")
     page.locator("#lecons").get_by_role("link").first.click()
+    expect(page.get_by_label("Texte de la leçon")).to_be_visible()
+    page.wait_for_load_state("load")  # htmx wires the live preview once the page has loaded
     address = ("https://www.legifrance.gouv.fr/codes/article_lc/LEGIARTI000006902752/"
                "un-article-au-nom-tres-long-sans-aucune-espace")
     page.get_by_label("Texte de la leçon").fill(
