@@ -25,6 +25,7 @@ def test_two_tutors_exchange_and_the_asker_marks_the_useful_answer(new_page):
     expect(julie.get_by_role("heading", level=1)).to_have_text("Discussions")
     assert_accessible(julie)
     julie.get_by_role("link", name="Nouvelle discussion").first.click()
+    julie.wait_for_load_state("load")  # htmx wires the live preview once the page has loaded
     julie.get_by_label("Catégorie").select_option(label="Questions de tuteurs")
     julie.get_by_label("Titre de la discussion").fill(TITLE)
     julie.get_by_label("Votre message").fill("Qu’est-ce qui aide le plus, le premier matin ?")
@@ -42,6 +43,8 @@ def test_two_tutors_exchange_and_the_asker_marks_the_useful_answer(new_page):
     row = karim.locator(".thread-row", has_text="Vos astuces pour le tout premier lundi")
     expect(row.locator(".badge--new")).to_have_text("Nouvelle")
     row.get_by_role("link", name=re.compile("Vos astuces")).click()
+    expect(karim.get_by_role("heading", level=1)).to_contain_text("Vos astuces")
+    karim.wait_for_load_state("load")  # and the mention suggestions
     karim.evaluate("window.__stayed = true")
     box = karim.get_by_label("Votre réponse")
     box.fill("Un café avec l’équipe, et le planning de la semaine imprimé. @Jul")
